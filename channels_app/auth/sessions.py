@@ -1,0 +1,48 @@
+"""Who is signed in: the user id kept in the (DynamoDB-backed) Django session."""
+
+from django.middleware.csrf import rotate_token
+
+from channels_app.models import User
+from channels_app.selectors import user_get
+
+SESSION_USER_KEY = "_user_id"
+
+
+class AnonymousUser:
+    user_id = None
+    display_name = ""
+    email = ""
+    is_authenticated = False
+    is_admin = False
+    is_moderator = False
+    is_staff = False
+    is_banned = False
+
+    def __bool__(self) -> bool:
+        return False
+
+
+ANONYMOUS = AnonymousUser()
+
+
+def session_login(request, user: User) -> None:
+    # A new session key on log-in prevents session fixation; a new CSRF token too.
+    request.session.cycle_key()
+    request.session[SESSION_USER_KEY] = user.user_id
+    rotate_token(request)
+    request.user = user
+
+
+def session_logout(request) -> None:
+    request.session.flush()
+    request.user = ANONYMOUS
+
+
+def user_from_session(request):
+    user_id = request.session.get(SESSION_USER_KEY)
+    if not user_id:
+        return ANONYMOUS
+    user = user_get(user_id)
+    if user is None or user.is_banned:
+        return ANONYMOUS
+    return user

@@ -1,0 +1,33 @@
+from django import forms
+
+from channels_app.services import CHANNEL_NAME_MAX, DESCRIPTION_MAX, DISPLAY_NAME_MAX
+
+
+class SignUpForm(forms.Form):
+    email = forms.EmailField(label="Email", max_length=254)
+    display_name = forms.CharField(label="Display name", max_length=DISPLAY_NAME_MAX)
+    password = forms.CharField(label="Password", widget=forms.PasswordInput, max_length=256)
+
+
+class LoginForm(forms.Form):
+    email = forms.EmailField(label="Email", max_length=254)
+    password = forms.CharField(label="Password", widget=forms.PasswordInput, max_length=256)
+
+
+class ChannelCreateForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=CHANNEL_NAME_MAX)
+    handle = forms.CharField(
+        label="Handle", max_length=31, help_text="3-30 characters: a-z, 0-9, '-' and '_'."
+    )
+    description = forms.CharField(
+        label="Description", widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=DESCRIPTION_MAX, required=False,
+    )
+
+
+class ChannelEditForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=CHANNEL_NAME_MAX)
+    description = forms.CharField(
+        label="Description", widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=DESCRIPTION_MAX, required=False,
+    )

@@ -1,0 +1,94 @@
+"""Users and channels (PynamoDB models mirroring the DynamoDB schema)."""
+
+from enum import StrEnum
+
+from pynamodb.attributes import (
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from videoplatform.dynamodb import base_meta, register
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    MODERATOR = "moderator"
+
+
+class UserStatus(StrEnum):
+    ACTIVE = "active"
+    BANNED = "banned"
+
+
+class UserEmailIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "email-index"
+        projection = AllProjection()
+
+    email = UnicodeAttribute(hash_key=True)
+
+
+@register
+class User(Model):
+    Meta = base_meta("Users")
+
+    user_id = UnicodeAttribute(hash_key=True)
+    email = UnicodeAttribute()
+    display_name = UnicodeAttribute()
+    # Empty for Cognito users: they prove who they are to Cognito, not to us.
+    password_hash = UnicodeAttribute(null=True)
+    cognito_sub = UnicodeAttribute(null=True)
+    roles = UnicodeSetAttribute(default=set)
+    status = UnicodeAttribute(default=UserStatus.ACTIVE)
+    created_at = NumberAttribute()
+
+    email_index = UserEmailIndex()
+
+    is_authenticated = True
+
+    @property
+    def is_admin(self) -> bool:
+        return Role.ADMIN in (self.roles or set())
+
+    @property
+    def is_moderator(self) -> bool:
+        return Role.MODERATOR in (self.roles or set())
+
+    @property
+    def is_staff(self) -> bool:
+        return self.is_admin or self.is_moderator
+
+    @property
+    def is_banned(self) -> bool:
+        return self.status == UserStatus.BANNED
+
+
+class ChannelOwnerIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "owner-index"
+        projection = AllProjection()
+
+    owner_user_id = UnicodeAttribute(hash_key=True)
+    created_at = NumberAttribute(range_key=True)
+
+
+@register
+class Channel(Model):
+    Meta = base_meta("Channels")
+
+    channel_id = UnicodeAttribute(hash_key=True)
+    owner_user_id = UnicodeAttribute()
+    # Stored lower-case; uniqueness is held by a UniqueClaim item ``handle#<handle>``.
+    handle = UnicodeAttribute()
+    name = UnicodeAttribute()
+    description = UnicodeAttribute(default="")
+    avatar_key = UnicodeAttribute(null=True)
+    banner_key = UnicodeAttribute(null=True)
+    subscriber_count = NumberAttribute(default=0)
+    video_count = NumberAttribute(default=0)
+    created_at = NumberAttribute()
+
+    owner_index = ChannelOwnerIndex()

@@ -1,0 +1,231 @@
+"""Accounts, studio channel management and channel pages."""
+
+import logging
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from channels_app import selectors, services
+from channels_app.auth import cognito
+from channels_app.auth.backends import cognito_config, uses_cognito
+from channels_app.auth.sessions import session_login, session_logout
+from channels_app.forms import ChannelCreateForm, ChannelEditForm, LoginForm, SignUpForm
+from videoplatform.errors import ApplicationError, PermissionDenied, RateLimited
+from videoplatform.http import error_page, form_error, safe_next
+from videoplatform.storage import media_url
+
+logger = logging.getLogger(__name__)
+
+PKCE_SESSION_KEY = "_cognito_login"
+
+
+def client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    """Create a local account and sign in."""
+    if uses_cognito():
+        return redirect("login")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.user_sign_up(**form.cleaned_data)
+        except ApplicationError as error:
+            form_error(request, form, error)
+        else:
+            session_login(request, user)
+            messages.success(request, f"Welcome, {user.display_name}!")
+            return redirect(safe_next(request, "/studio/"))
+    return render(request, "channels_app/signup.html", {"form": form, "next": safe_next(request, "")})
+
+
+@require_http_methods(["GET", "POST"])
+def login(request):
+    """Log in with email and password, or start Cognito managed login."""
+    if uses_cognito():
+        return _cognito_begin(request)
+    form = LoginForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.user_authenticate(
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+                ip=client_ip(request),
+            )
+        except RateLimited as error:
+            form_error(request, form, error)
+            status = 429
+        except ApplicationError as error:
+            form.add_error(None, error.message)
+        else:
+            session_login(request, user)
+            return redirect(safe_next(request, "/"))
+    return render(
+        request, "channels_app/login.html",
+        {"form": form, "next": safe_next(request, "")}, status=status,
+    )
+
+
+@require_POST
+def logout(request):
+    """Sign out (POST only, so a link elsewhere cannot sign you out)."""
+    session_logout(request)
+    if uses_cognito():
+        return redirect(cognito.logout_url(cognito_config()))
+    messages.info(request, "You are logged out.")
+    return redirect("/")
+
+
+def _cognito_begin(request):
+    verifier, challenge = cognito.new_pkce_pair()
+    state = cognito.new_state()
+    request.session[PKCE_SESSION_KEY] = {
+        "state": state, "verifier": verifier, "next": safe_next(request, "/"),
+    }
+    return redirect(cognito.authorize_url(cognito_config(), state=state, code_challenge=challenge))
+
+
+@require_http_methods(["GET"])
+def cognito_callback(request):
+    """Finish Cognito managed login: check state, exchange the code, verify the ID token."""
+    pending = request.session.pop(PKCE_SESSION_KEY, None)
+    code = request.GET.get("code", "")
+    if not uses_cognito() or not pending or request.GET.get("state") != pending.get("state") or not code:
+        messages.error(request, "The sign-in could not be completed. Please try again.")
+        return redirect("/")
+    try:
+        tokens = cognito.exchange_code(cognito_config(), code=code, code_verifier=pending["verifier"])
+        identity = cognito.verify_id_token(cognito_config(), tokens["id_token"])
+        user = services.user_upsert_from_cognito(identity=identity)
+    except PermissionDenied as error:
+        return error_page(request, error)
+    except ApplicationError as error:
+        messages.error(request, f"Sign-in failed: {error.message}")
+        return redirect("/")
+    session_login(request, user)
+    return redirect(pending.get("next") or "/")
+
+
+@login_required
+def studio(request):
+    """The creator's dashboard: their channels."""
+    channels = selectors.channels_for_owner(request.user.user_id)
+    return render(
+        request, "channels_app/studio.html",
+        {"channels": [(c, media_url(c.avatar_key)) for c in channels]},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def channel_create(request):
+    """Create a channel."""
+    form = ChannelCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            channel = services.channel_create(owner=request.user, **form.cleaned_data)
+        except PermissionDenied as error:
+            return error_page(request, error)
+        except ApplicationError as error:
+            form_error(request, form, error)
+        else:
+            messages.success(request, f"Channel @{channel.handle} created.")
+            return redirect("channel_edit", channel_id=channel.channel_id)
+    return render(request, "channels_app/channel_create.html", {"form": form})
+
+
+def _editable_channel(request, channel_id: str):
+    channel = selectors.channel_get(channel_id)
+    if channel is None:
+        raise Http404("No such channel.")
+    services.require_channel_editor(actor=request.user, channel=channel)
+    return channel
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def channel_edit(request, channel_id: str):
+    """Edit a channel's name and description; upload its avatar and banner."""
+    try:
+        channel = _editable_channel(request, channel_id)
+    except PermissionDenied as error:
+        return error_page(request, error)
+    form = ChannelEditForm(
+        request.POST or None, initial={"name": channel.name, "description": channel.description}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.channel_update(actor=request.user, channel=channel, **form.cleaned_data)
+        except ApplicationError as error:
+            form_error(request, form, error)
+        else:
+            messages.success(request, "Channel saved.")
+            return redirect("channel_edit", channel_id=channel.channel_id)
+    return render(
+        request,
+        "channels_app/channel_edit.html",
+        {
+            "form": form,
+            "channel": channel,
+            "avatar_url": media_url(channel.avatar_key),
+            "banner_url": media_url(channel.banner_key),
+        },
+    )
+
+
+@login_required
+@require_POST
+def channel_image_start(request, channel_id: str, kind: str):
+    """JSON: a presigned POST the browser sends the image to, straight to S3."""
+    try:
+        channel = _editable_channel(request, channel_id)
+        post = services.channel_image_upload_start(
+            actor=request.user, channel=channel, kind=kind,
+            content_type=request.POST.get("content_type", ""),
+        )
+    except ApplicationError as error:
+        return JsonResponse({"error": error.message}, status=error.status_code)
+    return JsonResponse({"url": post.url, "fields": post.fields, "key": post.key, "max_bytes": post.max_bytes})
+
+
+@login_required
+@require_POST
+def channel_image_complete(request, channel_id: str, kind: str):
+    """JSON: verify the uploaded image and attach it to the channel."""
+    try:
+        channel = _editable_channel(request, channel_id)
+        channel = services.channel_image_upload_complete(
+            actor=request.user, channel=channel, kind=kind, key=request.POST.get("key", ""),
+        )
+    except ApplicationError as error:
+        return JsonResponse({"error": error.message}, status=error.status_code)
+    key = channel.avatar_key if kind == "avatar" else channel.banner_key
+    return JsonResponse({"url": media_url(key)})
+
+
+def channel_page(request, handle: str):
+    """A channel's public page."""
+    from videos_app.selectors import channel_public_videos
+
+    channel = selectors.channel_get_by_handle(handle)
+    if channel is None:
+        raise Http404("No such channel.")
+    page = channel_public_videos(channel.channel_id, cursor=request.GET.get("after"))
+    user = request.user
+    return render(
+        request,
+        "channels_app/channel_page.html",
+        {
+            "channel": channel,
+            "avatar_url": media_url(channel.avatar_key),
+            "banner_url": media_url(channel.banner_key),
+            "page": page,
+            "can_edit": user.is_authenticated and (user.user_id == channel.owner_user_id or user.is_staff),
+        },
+    )

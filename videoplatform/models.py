@@ -1,0 +1,54 @@
+"""Cross-cutting tables: web sessions, uniqueness claims, counters for rate limits,
+and the ids of AWS events already applied."""
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.models import Model
+
+from videoplatform.dynamodb import ExpiresAtAttribute, base_meta, register
+
+
+@register
+class WebSession(Model):
+    """A Django session; ``expires_at`` is the TTL attribute and is checked on read."""
+
+    Meta = base_meta("Sessions", ttl_attribute="expires_at")
+
+    session_key = UnicodeAttribute(hash_key=True)
+    data = UnicodeAttribute()
+    expires_at = ExpiresAtAttribute()
+
+
+@register
+class UniqueClaim(Model):
+    """One item per unique value (``email#a@b.c``, ``handle#cats``).
+
+    Written with ``does_not_exist`` in the same transaction as the item that owns the
+    value, so two racing requests cannot both take it.
+    """
+
+    Meta = base_meta("UniqueClaims")
+
+    claim_id = UnicodeAttribute(hash_key=True)
+    owner_id = UnicodeAttribute()
+
+
+@register
+class Counter(Model):
+    """A fixed-window counter (rate limits), shared by every process."""
+
+    Meta = base_meta("Counters", ttl_attribute="expires_at")
+
+    counter_key = UnicodeAttribute(hash_key=True)
+    count = NumberAttribute(default=0)
+    expires_at = ExpiresAtAttribute()
+
+
+@register
+class ProcessedEvent(Model):
+    """The envelope id of each AWS event applied once (EventBridge delivers at least once)."""
+
+    Meta = base_meta("ProcessedEvents", ttl_attribute="expires_at")
+
+    event_id = UnicodeAttribute(hash_key=True)
+    detail_type = UnicodeAttribute()
+    expires_at = ExpiresAtAttribute()

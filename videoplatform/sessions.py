@@ -1,0 +1,87 @@
+"""A Django session engine that keeps sessions in DynamoDB.
+
+The item's ``expires_at`` is the table's TTL attribute. DynamoDB deletes expired
+items lazily (DynamoDB Local never does), so every load checks expiry itself.
+"""
+
+import time
+
+from django.contrib.sessions.backends.base import CreateError, SessionBase, UpdateError
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
+
+from videoplatform.dynamodb import condition_failed, is_expired
+from videoplatform.models import WebSession
+
+
+class SessionStore(SessionBase):
+    def _get_item(self) -> WebSession | None:
+        if not self.session_key:
+            return None
+        try:
+            item = WebSession.get(self.session_key, consistent_read=True)
+        except DoesNotExist:
+            return None
+        if is_expired(item.expires_at):
+            return None
+        return item
+
+    def load(self) -> dict:
+        item = self._get_item()
+        if item is None:
+            self._session_key = None
+            return {}
+        return self.decode(item.data)
+
+    def exists(self, session_key: str) -> bool:
+        try:
+            item = WebSession.get(session_key, consistent_read=True)
+        except DoesNotExist:
+            return False
+        return not is_expired(item.expires_at)
+
+    def create(self) -> None:
+        while True:
+            self._session_key = self._get_new_session_key()
+            try:
+                self.save(must_create=True)
+            except CreateError:
+                continue
+            self.modified = True
+            return
+
+    def save(self, must_create: bool = False) -> None:
+        if self.session_key is None:
+            return self.create()
+        data = self._get_session(no_load=must_create)
+        item = WebSession(
+            self.session_key,
+            data=self.encode(data),
+            expires_at=int(time.time()) + self.get_expiry_age(),
+        )
+        try:
+            if must_create:
+                item.save(condition=WebSession.session_key.does_not_exist())
+            else:
+                # Updating a session that was deleted meanwhile (log out elsewhere)
+                # must not resurrect it.
+                item.save(condition=WebSession.session_key.exists())
+        except PutError as error:
+            if not condition_failed(error):
+                raise
+            if must_create:
+                raise CreateError from error
+            raise UpdateError from error
+
+    def delete(self, session_key: str | None = None) -> None:
+        key = session_key or self.session_key
+        if not key:
+            return
+        try:
+            WebSession(key).delete()
+        except DeleteError:
+            pass
+
+    @classmethod
+    def clear_expired(cls) -> None:
+        # DynamoDB's TTL removes expired sessions; reads already ignore them.
+        return None

@@ -1,0 +1,226 @@
+"""Settings for the video platform, read from environment variables.
+
+Every value has a working local default except in production mode
+(``DJANGO_ENV=production``), where the values listed in ``PRODUCTION_REQUIRED``
+must be set or the process refuses to start.
+"""
+
+import os
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw else default
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+DJANGO_ENV = env("DJANGO_ENV", "local")
+PRODUCTION = DJANGO_ENV == "production"
+
+PRODUCTION_REQUIRED = [
+    "DJANGO_SECRET_KEY",
+    "DJANGO_ALLOWED_HOSTS",
+    "DJANGO_CSRF_TRUSTED_ORIGINS",
+    "AWS_REGION",
+    "DYNAMODB_TABLE_PREFIX",
+    "S3_RAW_BUCKET",
+    "S3_MEDIA_BUCKET",
+    "EVENTS_WEBHOOK_SECRET",
+]
+if PRODUCTION:
+    missing = [name for name in PRODUCTION_REQUIRED if not env(name)]
+    if missing:
+        raise ImproperlyConfigured(
+            "Production mode needs these environment variables: " + ", ".join(missing)
+        )
+
+SECRET_KEY = env("DJANGO_SECRET_KEY", "local-development-key-not-for-production-use-0123456789")
+DEBUG = env_bool("DJANGO_DEBUG", default=not PRODUCTION)
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
+
+INSTALLED_APPS = [
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "videoplatform",
+    "channels_app",
+    "videos_app",
+    "social_app",
+    "live_app",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "videoplatform.middleware.DependencyUnavailableMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "channels_app.middleware.CurrentUserMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "videoplatform.urls"
+WSGI_APPLICATION = "videoplatform.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.messages.context_processors.messages",
+                "channels_app.context_processors.current_user",
+            ],
+        },
+    },
+]
+
+# Domain data lives in DynamoDB through PynamoDB; the ORM is not used.
+DATABASES: dict = {}
+
+SESSION_ENGINE = "videoplatform.sessions"
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 14 * 24 * 3600)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "/accounts/login/"
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "/static/"
+# whitenoise serves from the finders locally; collectstatic fills STATIC_ROOT in production.
+STATIC_ROOT = BASE_DIR / "staticfiles" if PRODUCTION else None
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
+
+# --- AWS and the local equivalents -------------------------------------------------
+AWS_REGION = env("AWS_REGION", "us-east-1")
+# Local servers accept any credentials; production uses the instance role when unset.
+AWS_ACCESS_KEY_ID = env("AWS_ACCESS_KEY_ID", "" if PRODUCTION else "localdev")
+AWS_SECRET_ACCESS_KEY = env("AWS_SECRET_ACCESS_KEY", "" if PRODUCTION else "localdevsecret")
+
+DYNAMODB_ENDPOINT_URL = env("DYNAMODB_ENDPOINT_URL", "" if PRODUCTION else "http://127.0.0.1:8001")
+DYNAMODB_TABLE_PREFIX = env("DYNAMODB_TABLE_PREFIX", "vp_")
+
+S3_ENDPOINT_URL = env("S3_ENDPOINT_URL", "" if PRODUCTION else "http://127.0.0.1:8333")
+# The browser may reach S3 under another address than the server does.
+S3_PUBLIC_ENDPOINT_URL = env("S3_PUBLIC_ENDPOINT_URL", S3_ENDPOINT_URL)
+S3_RAW_BUCKET = env("S3_RAW_BUCKET", "vp-raw")
+S3_MEDIA_BUCKET = env("S3_MEDIA_BUCKET", "vp-media")
+S3_CORS_ALLOWED_ORIGINS = env_list("S3_CORS_ALLOWED_ORIGINS", SITE_URL)
+
+# Connection timeouts are short so that a dependency being down yields a 503 quickly.
+AWS_CONNECT_TIMEOUT_S = float(env("AWS_CONNECT_TIMEOUT_S", "2"))
+AWS_READ_TIMEOUT_S = float(env("AWS_READ_TIMEOUT_S", "10"))
+AWS_MAX_ATTEMPTS = env_int("AWS_MAX_ATTEMPTS", 2)
+
+CLOUDFRONT_DOMAIN = env("CLOUDFRONT_DOMAIN")
+CLOUDFRONT_KEY_ID = env("CLOUDFRONT_KEY_ID")
+CLOUDFRONT_PRIVATE_KEY = env("CLOUDFRONT_PRIVATE_KEY")
+
+AVATAR_MAX_BYTES = env_int("AVATAR_MAX_BYTES", 2 * 1024 * 1024)
+BANNER_MAX_BYTES = env_int("BANNER_MAX_BYTES", 6 * 1024 * 1024)
+UPLOAD_URL_EXPIRY_S = env_int("UPLOAD_URL_EXPIRY_S", 900)
+MEDIA_URL_EXPIRY_S = env_int("MEDIA_URL_EXPIRY_S", 3600)
+
+# --- Backends ----------------------------------------------------------------------
+AUTH_BACKEND = env("AUTH_BACKEND", "local")  # "local" | "cognito"
+COGNITO_REGION = env("COGNITO_REGION", AWS_REGION)
+COGNITO_USER_POOL_ID = env("COGNITO_USER_POOL_ID")
+COGNITO_CLIENT_ID = env("COGNITO_CLIENT_ID")
+COGNITO_CLIENT_SECRET = env("COGNITO_CLIENT_SECRET")
+COGNITO_DOMAIN = env("COGNITO_DOMAIN")
+COGNITO_ISSUER = env("COGNITO_ISSUER")
+COGNITO_JWKS_URL = env("COGNITO_JWKS_URL")
+if PRODUCTION and AUTH_BACKEND == "cognito":
+    missing = [
+        name
+        for name in ("COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID", "COGNITO_DOMAIN")
+        if not env(name)
+    ]
+    if missing:
+        raise ImproperlyConfigured("Cognito sign-in needs: " + ", ".join(missing))
+
+# --- Abuse limits ------------------------------------------------------------------
+LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5)
+LOGIN_FAILURES_PER_IP = env_int("LOGIN_FAILURES_PER_IP", 20)
+LOGIN_FAILURE_WINDOW_S = env_int("LOGIN_FAILURE_WINDOW_S", 15 * 60)
+
+# --- Production hardening ----------------------------------------------------------
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+    SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Request lines can carry presigned query strings; keep botocore quiet.
+        "botocore": {"level": "WARNING"},
+        "pynamodb": {"level": "WARNING"},
+    },
+}
+CSRF_FAILURE_VIEW = "videoplatform.views.csrf_failure"

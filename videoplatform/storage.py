@@ -1,0 +1,145 @@
+"""Object storage: buckets, presigned POSTs for browser uploads, signed media URLs.
+
+The media bucket is never public. Locally a media URL is a presigned S3 GET;
+with a CDN configured (``CLOUDFRONT_DOMAIN``) django-storages signs a CloudFront URL.
+"""
+
+from dataclasses import dataclass
+from functools import cache
+
+from botocore.exceptions import ClientError
+from django.conf import settings
+from storages.backends.s3 import S3Storage
+
+from videoplatform.aws import s3_client, s3_presign_client
+
+
+@dataclass(frozen=True)
+class PresignedPost:
+    url: str
+    fields: dict
+    key: str
+    max_bytes: int
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    key: str
+    size: int
+    content_type: str
+
+
+def presigned_post(
+    *, bucket: str, key: str, content_type: str, type_prefix: str, max_bytes: int
+) -> PresignedPost:
+    """A POST policy for exactly ``key``: size range, content-type prefix, short expiry."""
+    post = s3_presign_client().generate_presigned_post(
+        Bucket=bucket,
+        Key=key,
+        Fields={"Content-Type": content_type},
+        Conditions=[
+            ["content-length-range", 1, max_bytes],
+            ["starts-with", "$Content-Type", type_prefix],
+        ],
+        ExpiresIn=settings.UPLOAD_URL_EXPIRY_S,
+    )
+    return PresignedPost(url=post["url"], fields=post["fields"], key=key, max_bytes=max_bytes)
+
+
+def head_object(*, bucket: str, key: str) -> StoredObject | None:
+    try:
+        head = s3_client().head_object(Bucket=bucket, Key=key)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+            return None
+        raise
+    return StoredObject(
+        key=key, size=int(head["ContentLength"]), content_type=head.get("ContentType", "")
+    )
+
+
+def read_head_bytes(*, bucket: str, key: str, length: int = 64) -> bytes:
+    response = s3_client().get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{length - 1}")
+    return response["Body"].read()
+
+
+def delete_object(*, bucket: str, key: str) -> None:
+    s3_client().delete_object(Bucket=bucket, Key=key)
+
+
+def delete_prefix(*, bucket: str, prefix: str) -> int:
+    client = s3_client()
+    deleted = 0
+    paginator = client.get_paginator("list_objects_v2")
+    for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
+        keys = [{"Key": obj["Key"]} for obj in page.get("Contents", [])]
+        if keys:
+            client.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+            deleted += len(keys)
+    return deleted
+
+
+@cache
+def media_storage() -> S3Storage:
+    options = {
+        "bucket_name": settings.S3_MEDIA_BUCKET,
+        "region_name": settings.AWS_REGION,
+        "querystring_auth": True,
+        "querystring_expire": settings.MEDIA_URL_EXPIRY_S,
+        "signature_version": "s3v4",
+        "file_overwrite": True,
+    }
+    if settings.CLOUDFRONT_DOMAIN:
+        options.update(
+            custom_domain=settings.CLOUDFRONT_DOMAIN,
+            cloudfront_key_id=settings.CLOUDFRONT_KEY_ID,
+            cloudfront_key=settings.CLOUDFRONT_PRIVATE_KEY.encode(),
+            url_protocol="https:",
+        )
+    else:
+        options.update(
+            endpoint_url=settings.S3_PUBLIC_ENDPOINT_URL or None,
+            addressing_style="path" if settings.S3_PUBLIC_ENDPOINT_URL else "virtual",
+        )
+    if settings.AWS_ACCESS_KEY_ID:
+        options.update(
+            access_key=settings.AWS_ACCESS_KEY_ID, secret_key=settings.AWS_SECRET_ACCESS_KEY
+        )
+    return S3Storage(**options)
+
+
+def media_url(key: str | None) -> str:
+    """A time-limited URL the browser can fetch a media object with."""
+    if not key:
+        return ""
+    return media_storage().url(key)
+
+
+def ensure_buckets(*, stdout=None) -> list[str]:
+    """Create the raw and media buckets with the CORS rules browser uploads need."""
+    client = s3_client()
+    existing = {b["Name"] for b in client.list_buckets().get("Buckets", [])}
+    done = []
+    origins = settings.S3_CORS_ALLOWED_ORIGINS or ["*"]
+    for bucket, methods in (
+        (settings.S3_RAW_BUCKET, ["POST", "PUT"]),
+        (settings.S3_MEDIA_BUCKET, ["GET", "HEAD", "POST"]),
+    ):
+        if bucket not in existing:
+            client.create_bucket(Bucket=bucket)
+            done.append(f"create bucket {bucket}")
+        client.put_bucket_cors(
+            Bucket=bucket,
+            CORSConfiguration={
+                "CORSRules": [
+                    {
+                        "AllowedOrigins": origins,
+                        "AllowedMethods": methods,
+                        "AllowedHeaders": ["*"],
+                        "ExposeHeaders": ["ETag"],
+                        "MaxAgeSeconds": 3000,
+                    }
+                ]
+            },
+        )
+    return done

@@ -1,0 +1,13 @@
+from django.urls import include, path
+
+from videoplatform import views
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("", include("videos_app.urls")),
+    path("", include("channels_app.urls")),
+]
+
+handler403 = "videoplatform.views.permission_denied"
+handler404 = "videoplatform.views.page_not_found"
+handler500 = "videoplatform.views.server_error"

@@ -1,0 +1,59 @@
+"""Cross-cutting views: health check and error pages."""
+
+import sys
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from videoplatform.aws import dynamodb_client, s3_client
+from videoplatform.middleware import is_dependency_down
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """200 when DynamoDB and S3 both answer, 503 otherwise."""
+    checks = {}
+    try:
+        dynamodb_client().list_tables(Limit=1)
+        checks["dynamodb"] = "ok"
+    except Exception:  # noqa: BLE001 - any failure means the dependency is unusable
+        checks["dynamodb"] = "unavailable"
+    try:
+        s3_client().head_bucket(Bucket=settings.S3_MEDIA_BUCKET)
+        checks["s3"] = "ok"
+    except Exception:  # noqa: BLE001
+        checks["s3"] = "unavailable"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503
+    )
+
+
+def server_error(request):
+    """The 500 handler: a dependency being down is a 503 with its own page."""
+    error = sys.exc_info()[1]
+    if error is not None and is_dependency_down(error):
+        return render(request, "errors/503.html", status=503)
+    return render(request, "errors/500.html", status=500)
+
+
+def permission_denied(request, exception=None):
+    message = getattr(exception, "message", None) or (str(exception) if exception else "")
+    return render(request, "errors/403.html", {"message": message}, status=403)
+
+
+def page_not_found(request, exception=None):
+    return render(request, "errors/404.html", status=404)
+
+
+def csrf_failure(request, reason=""):
+    return render(
+        request,
+        "errors/403.html",
+        {"message": "The form expired or was not sent from this site. Reload the page and try again."},
+        status=403,
+    )

@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class VideosAppConfig(AppConfig):
+    name = "videos_app"

@@ -1,0 +1,132 @@
+"""Videos (PynamoDB model mirroring the DynamoDB schema)."""
+
+from enum import StrEnum
+
+from pynamodb.attributes import (
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+
+from videoplatform.dynamodb import base_meta, register
+
+
+class VideoStatus(StrEnum):
+    UPLOADING = "uploading"
+    UPLOADED = "uploaded"
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    READY = "ready"
+    FAILED = "failed"
+    REMOVED = "removed"
+
+
+PENDING_STATUSES = frozenset(
+    {VideoStatus.UPLOADED, VideoStatus.QUEUED, VideoStatus.PROCESSING}
+)
+FINAL_STATUSES = frozenset({VideoStatus.READY, VideoStatus.FAILED, VideoStatus.REMOVED})
+
+
+class Visibility(StrEnum):
+    PUBLIC = "public"
+    UNLISTED = "unlisted"
+    PRIVATE = "private"
+
+
+# Sparse-index partition values: an item is in the index only while it has the attribute.
+FEED_PARTITION = "public"
+PENDING_PARTITION = "pending"
+
+
+class VideoChannelIndex(GlobalSecondaryIndex):
+    """Every video of a channel, newest first (the studio)."""
+
+    class Meta:
+        index_name = "channel-index"
+        projection = AllProjection()
+
+    channel_id = UnicodeAttribute(hash_key=True)
+    created_at = NumberAttribute(range_key=True)
+
+
+class VideoChannelPublicIndex(GlobalSecondaryIndex):
+    """Sparse: only ready public videos carry ``public_channel_id`` (the channel page)."""
+
+    class Meta:
+        index_name = "channel-public-index"
+        projection = AllProjection()
+
+    public_channel_id = UnicodeAttribute(hash_key=True)
+    published_at = NumberAttribute(range_key=True)
+
+
+class VideoPublicFeedIndex(GlobalSecondaryIndex):
+    """Sparse: only ready public videos carry ``feed_partition`` (the home page)."""
+
+    class Meta:
+        index_name = "public-feed-index"
+        projection = AllProjection()
+
+    feed_partition = UnicodeAttribute(hash_key=True)
+    published_at = NumberAttribute(range_key=True)
+
+
+class VideoPendingIndex(GlobalSecondaryIndex):
+    """Sparse: videos whose transcode is not settled (worker claims, reconcile)."""
+
+    class Meta:
+        index_name = "pending-index"
+        projection = KeysOnlyProjection()
+
+    pending_partition = UnicodeAttribute(hash_key=True)
+    pending_since = NumberAttribute(range_key=True)
+
+
+@register
+class Video(Model):
+    Meta = base_meta("Videos")
+
+    video_id = UnicodeAttribute(hash_key=True)
+    channel_id = UnicodeAttribute()
+    owner_user_id = UnicodeAttribute()
+    title = UnicodeAttribute()
+    description = UnicodeAttribute(default="")
+    visibility = UnicodeAttribute(default=Visibility.PUBLIC)
+    status = UnicodeAttribute(default=VideoStatus.UPLOADING)
+    status_reason = UnicodeAttribute(null=True)
+    created_at = NumberAttribute()
+    published_at = NumberAttribute(null=True)
+
+    source_key = UnicodeAttribute(null=True)
+    source_bytes = NumberAttribute(null=True)
+    duration_s = NumberAttribute(null=True)
+    width = NumberAttribute(null=True)
+    height = NumberAttribute(null=True)
+    renditions = ListAttribute(of=UnicodeAttribute, default=list)
+    poster_key = UnicodeAttribute(null=True)
+    playlist_key = UnicodeAttribute(null=True)
+
+    # Transcode job state: a worker holds a lease it renews; an expired lease is requeued.
+    job_id = UnicodeAttribute(null=True)
+    attempts = NumberAttribute(default=0)
+    lease_owner = UnicodeAttribute(null=True)
+    lease_expires_at = NumberAttribute(null=True)
+    progress = NumberAttribute(default=0)
+    last_event_at = NumberAttribute(null=True)
+
+    view_count = NumberAttribute(default=0)
+    like_count = NumberAttribute(default=0)
+    comment_count = NumberAttribute(default=0)
+
+    # Set only while the video belongs in a sparse index (see the index classes).
+    public_channel_id = UnicodeAttribute(null=True)
+    feed_partition = UnicodeAttribute(null=True)
+    pending_partition = UnicodeAttribute(null=True)
+    pending_since = NumberAttribute(null=True)
+
+    channel_index = VideoChannelIndex()
+    channel_public_index = VideoChannelPublicIndex()
+    public_feed_index = VideoPublicFeedIndex()
+    pending_index = VideoPendingIndex()

@@ -1,0 +1,430 @@
+"""Encode a source into an HLS ladder with the ffmpeg binary.
+
+Output layout in `out_dir`::
+
+    master.m3u8                 multivariant playlist (lowest rung first)
+    poster.jpg                  a frame about 10% into the video
+    <rung>/index.m3u8           VOD media playlist, e.g. 360p/index.m3u8
+    <rung>/seg_00000.ts         MPEG-TS segments, 4 s each (the last may be shorter)
+
+To make the video watchable early, the lowest rung is encoded alone first (a
+small, fast encode), a master listing only it is written and
+`on_first_playable` is called so the caller can upload and publish it. The
+other rungs then come from one ffmpeg process that decodes the source once and
+splits it into one scaler + x264 encoder per rung; the final master replaces
+the first. Keyframes are forced on the same 4 s grid in every process, so
+segment boundaries line up across rungs and players can switch at any segment.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import re
+import shutil
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from videos_app.transcoding.ladder import Rung, build_ladder
+from videos_app.transcoding.probe import SourceInfo, ffmpeg_exe
+
+SEGMENT_SECONDS = 4
+X264_PRESET = "veryfast"
+# x264's default quality target; the per-rung maxrate keeps it inside the ladder's caps.
+X264_CRF = 23
+AUDIO_SAMPLE_RATE = 48_000
+POSTER_POSITION = 0.10
+POSTER_QUALITY = 3  # mjpeg qscale: 2 is best, 31 worst
+MASTER_NAME = "master.m3u8"
+POSTER_NAME = "poster.jpg"
+PLAYLIST_NAME = "index.m3u8"
+SEGMENT_PATTERN = "seg_%05d.ts"
+# A healthy encode reports progress at least every couple of seconds; silence this
+# long means ffmpeg is wedged on a bad input and the worker should not wait forever.
+STALL_TIMEOUT_S = 300.0
+# Decoding (and splitting) costs roughly this share of encoding the same pixels;
+# only used to weigh the two processes in the progress figure.
+_DECODE_COST_FACTOR = 0.3
+_STDERR_LINES_KEPT = 40
+_GENERIC_FFMPEG_LINES = ("conversion failed", "error opening output files", "error while filtering")
+_EXTINF_RE = re.compile(r"^#EXTINF:([\d.]+)", re.MULTILINE)
+_LOG_PREFIX_RE = re.compile(r"^(\[[^\]]+\]\s*)+")
+_NTSC_RATES = {24: "24000/1001", 30: "30000/1001", 60: "60000/1001"}
+
+
+class EncodeError(Exception):
+    """ffmpeg failed; `reason` is one readable line, never a whole log."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Rendition:
+    """A finished rung on disk with the bitrates measured from its segments."""
+
+    rung: Rung
+    playlist: str
+    segments: list[str]
+    duration_s: float
+    bandwidth: int
+    average_bandwidth: int
+
+
+@dataclass(frozen=True)
+class EncodeResult:
+    """What `encode_hls` produced. `files` are relative to out_dir in a safe upload order."""
+
+    rungs: list[Rung]
+    renditions: list[Rendition]
+    master_path: str
+    poster_path: str
+    duration_s: float
+    files: list[str]
+    first_playable_s: float
+
+
+def encode_hls(
+    *,
+    source_path: str,
+    out_dir: str,
+    info: SourceInfo,
+    on_progress: Callable[[float], None] | None = None,
+    on_first_playable: Callable[[list[str]], None] | None = None,
+) -> EncodeResult:
+    """Encode `source_path` into the HLS layout described in the module docstring.
+
+    `on_first_playable` receives the files written so far (relative to out_dir,
+    master last) once the lowest rung is complete. `on_progress` gets 0.0..1.0;
+    an exception raised from either callback stops ffmpeg and propagates.
+    """
+    started = time.monotonic()
+    rungs = build_ladder(info=info)
+    lowest, upper = rungs[-1], rungs[:-1]
+    os.makedirs(out_dir, exist_ok=True)
+    _clear_previous_output(out_dir=out_dir, rungs=rungs)
+
+    weights = _process_weights(info=info, lowest=lowest, upper=upper)
+    progress = _ProgressTracker(callback=on_progress, weights=weights)
+
+    _write_poster(source_path=source_path, out_dir=out_dir, info=info, rung=rungs[0])
+    _run_encode(
+        source_path=source_path,
+        out_dir=out_dir,
+        info=info,
+        rungs=[lowest],
+        on_fraction=lambda fraction: progress.update(0, fraction),
+        stage=f"the {lowest.name} rendition",
+    )
+    first = _measure_rendition(out_dir=out_dir, rung=lowest)
+    _write_master(out_dir=out_dir, renditions=[first])
+    first_files = [*first.segments, first.playlist, POSTER_NAME, MASTER_NAME]
+    first_playable_s = time.monotonic() - started
+    if on_first_playable is not None:
+        on_first_playable(list(first_files))
+
+    renditions = [first]
+    if upper:
+        _run_encode(
+            source_path=source_path,
+            out_dir=out_dir,
+            info=info,
+            rungs=upper,
+            on_fraction=lambda fraction: progress.update(1, fraction),
+            stage="the " + ", ".join(rung.name for rung in upper) + " renditions",
+        )
+        renditions += [_measure_rendition(out_dir=out_dir, rung=rung) for rung in upper]
+    _write_master(out_dir=out_dir, renditions=renditions)
+    progress.finish()
+
+    files = [name for r in renditions for name in (*r.segments, r.playlist)]
+    return EncodeResult(
+        rungs=rungs,
+        renditions=sorted(renditions, key=lambda r: -r.rung.height * r.rung.width),
+        master_path=os.path.join(out_dir, MASTER_NAME),
+        poster_path=os.path.join(out_dir, POSTER_NAME),
+        duration_s=first.duration_s,
+        files=[*files, POSTER_NAME, MASTER_NAME],
+        first_playable_s=first_playable_s,
+    )
+
+
+def ffmpeg_frame_rate(*, fps: float) -> str:
+    """ffmpeg rate string; 29.97 and friends become exact NTSC fractions so timestamps do not drift."""
+    for nominal, fraction in _NTSC_RATES.items():
+        if abs(fps - nominal * 1000 / 1001) < 0.01:
+            return fraction
+    if abs(fps - round(fps)) < 0.01:
+        return str(round(fps))
+    return f"{fps:.3f}"
+
+
+def _clear_previous_output(*, out_dir: str, rungs: Sequence[Rung]) -> None:
+    # A retried job must not publish stale segments left by a killed attempt.
+    for rung in rungs:
+        shutil.rmtree(os.path.join(out_dir, rung.name), ignore_errors=True)
+    for name in (MASTER_NAME, POSTER_NAME):
+        path = os.path.join(out_dir, name)
+        if os.path.exists(path):
+            os.remove(path)
+
+
+def _process_weights(*, info: SourceInfo, lowest: Rung, upper: Sequence[Rung]) -> list[float]:
+    decode = _DECODE_COST_FACTOR * info.width * info.height
+    first = decode + lowest.width * lowest.height
+    if not upper:
+        return [first]
+    return [first, decode + sum(r.width * r.height for r in upper)]
+
+
+class _ProgressTracker:
+    """Folds per-process fractions into one monotonic 0..1 figure."""
+
+    def __init__(self, *, callback: Callable[[float], None] | None, weights: list[float]) -> None:
+        self._callback = callback
+        self._weights = weights
+        self._fractions = [0.0] * len(weights)
+        self._last = -1.0
+
+    def update(self, index: int, fraction: float) -> None:
+        self._fractions[index] = max(self._fractions[index], min(1.0, fraction))
+        total = sum(w * f for w, f in zip(self._weights, self._fractions)) / sum(self._weights)
+        # Report in whole-percent steps so a caller that writes to a database is not flooded.
+        if self._callback is not None and total >= self._last + 0.01:
+            self._last = total
+            self._callback(min(total, 0.999))
+
+    def finish(self) -> None:
+        if self._callback is not None:
+            self._callback(1.0)
+
+
+def _filter_graph(*, info: SourceInfo, rungs: Sequence[Rung]) -> str:
+    # The rate is fixed before the split so every rung sees the same frames
+    # and the forced keyframes land on the same timestamps in every process.
+    rate = ffmpeg_frame_rate(fps=rungs[0].fps)
+    head = f"[0:v:0]fps={rate}"
+    scaled = [
+        # setsar=1: the rung size already is the display size, so pixels are square.
+        f"scale={rung.width}:{rung.height},setsar=1,format=yuv420p[v{index}]"
+        for index, rung in enumerate(rungs)
+    ]
+    if len(rungs) == 1:
+        return f"{head},{scaled[0]}"
+    labels = "".join(f"[s{index}]" for index in range(len(rungs)))
+    branches = ";".join(f"[s{index}]{chain}" for index, chain in enumerate(scaled))
+    return f"{head},split={len(rungs)}{labels};{branches}"
+
+
+def _rung_output_args(*, info: SourceInfo, rung: Rung, index: int) -> list[str]:
+    keyframes_every = round(rung.fps * SEGMENT_SECONDS)
+    args = [
+        "-map", f"[v{index}]",
+        "-c:v", "libx264",
+        "-preset", X264_PRESET,
+        "-profile:v", "high",
+        "-level:v", rung.h264_level,
+        "-crf", str(X264_CRF),
+        "-maxrate:v", str(rung.video_max_bitrate),
+        "-bufsize:v", str(rung.vbv_buffer),
+        # Keyframes come only from the time grid below: x264's own GOP limit is
+        # set past it and scene-cut keyframes are off, so all rungs cut alike.
+        "-g", str(keyframes_every * 2),
+        "-sc_threshold", "0",
+        "-force_key_frames", f"expr:gte(t,n_forced*{SEGMENT_SECONDS})",
+        "-forced-idr", "1",
+    ]
+    if info.has_audio:
+        args += [
+            "-map", "0:a:0",
+            "-c:a", "aac",
+            "-b:a", str(rung.audio_bitrate),
+            # -ac 2 downmixes 5.1/7.1 and upmixes mono, so every rung is plain stereo.
+            "-ac", "2",
+            "-ar", str(AUDIO_SAMPLE_RATE),
+        ]
+    args += [
+        "-map_metadata", "-1",
+        "-map_chapters", "-1",
+        "-f", "hls",
+        "-hls_time", str(SEGMENT_SECONDS),
+        "-hls_list_size", "0",
+        "-hls_playlist_type", "vod",
+        "-hls_segment_type", "mpegts",
+        "-hls_flags", "independent_segments",
+        "-hls_segment_filename", f"{rung.name}/{SEGMENT_PATTERN}",
+        f"{rung.name}/{PLAYLIST_NAME}",
+    ]
+    return args
+
+
+def _run_encode(
+    *,
+    source_path: str,
+    out_dir: str,
+    info: SourceInfo,
+    rungs: Sequence[Rung],
+    on_fraction: Callable[[float], None],
+    stage: str,
+) -> None:
+    for rung in rungs:
+        os.makedirs(os.path.join(out_dir, rung.name), exist_ok=True)
+    args = [
+        ffmpeg_exe(), "-hide_banner", "-nostdin", "-y",
+        "-loglevel", "error", "-nostats", "-progress", "pipe:1",
+        "-i", os.path.abspath(source_path),
+        "-filter_complex", _filter_graph(info=info, rungs=rungs),
+    ]
+    for index, rung in enumerate(rungs):
+        args += _rung_output_args(info=info, rung=rung, index=index)
+    _run_with_progress(args=args, cwd=out_dir, duration_s=info.duration_s, on_fraction=on_fraction, stage=stage)
+
+
+def _run_with_progress(
+    *,
+    args: list[str],
+    cwd: str,
+    duration_s: float,
+    on_fraction: Callable[[float], None],
+    stage: str,
+) -> None:
+    process = subprocess.Popen(
+        args,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        errors="replace",
+    )
+    stderr_tail: collections.deque[str] = collections.deque(maxlen=_STDERR_LINES_KEPT)
+    last_activity = [time.monotonic()]
+    stalled = threading.Event()
+
+    def drain_stderr() -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            stderr_tail.append(line.rstrip())
+
+    def watchdog() -> None:
+        while process.poll() is None:
+            if time.monotonic() - last_activity[0] > STALL_TIMEOUT_S:
+                stalled.set()
+                process.kill()
+                return
+            time.sleep(1.0)
+
+    threads = [threading.Thread(target=drain_stderr, daemon=True), threading.Thread(target=watchdog, daemon=True)]
+    for thread in threads:
+        thread.start()
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            last_activity[0] = time.monotonic()
+            if line.startswith("out_time_us=") and duration_s > 0:
+                value = line.split("=", 1)[1].strip()
+                if value.lstrip("-").isdigit():
+                    on_fraction(int(value) / 1_000_000 / duration_s)
+        process.wait()
+    except BaseException:
+        # A callback asked us to stop (or we are being torn down): do not leave ffmpeg running.
+        process.kill()
+        process.wait()
+        raise
+    finally:
+        threads[0].join(timeout=5)
+    if stalled.is_set():
+        raise EncodeError(f"ffmpeg stopped making progress while encoding {stage}")
+    if process.returncode != 0:
+        raise EncodeError(_failure_reason(returncode=process.returncode, stderr_lines=list(stderr_tail), stage=stage))
+
+
+def _failure_reason(*, returncode: int, stderr_lines: list[str], stage: str) -> str:
+    if returncode < 0:
+        return f"ffmpeg was killed (signal {-returncode}) while encoding {stage}"
+    for line in reversed(stderr_lines):
+        cleaned = _LOG_PREFIX_RE.sub("", line).strip()
+        if cleaned and not cleaned.lower().startswith(_GENERIC_FFMPEG_LINES):
+            return f"ffmpeg failed while encoding {stage}: {cleaned[:200]}"
+    return f"ffmpeg failed while encoding {stage} (exit code {returncode})"
+
+
+def _write_poster(*, source_path: str, out_dir: str, info: SourceInfo, rung: Rung) -> None:
+    path = os.path.join(out_dir, POSTER_NAME)
+    # Frame 0 is often black or a fade-in; a tenth of the way in usually shows the subject.
+    for position in (info.duration_s * POSTER_POSITION, 0.0):
+        result = subprocess.run(
+            [
+                ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
+                "-ss", f"{position:.3f}", "-i", os.path.abspath(source_path),
+                "-map", "0:v:0", "-frames:v", "1",
+                "-vf", f"scale={rung.width}:{rung.height},setsar=1",
+                "-q:v", str(POSTER_QUALITY), "-update", "1", path,
+            ],
+            capture_output=True,
+            text=True,
+            errors="replace",
+            check=False,
+        )
+        if result.returncode == 0 and os.path.exists(path) and os.path.getsize(path) > 0:
+            return
+    raise EncodeError(
+        _failure_reason(returncode=result.returncode or 1, stderr_lines=result.stderr.splitlines(), stage="the poster")
+    )
+
+
+def _measure_rendition(*, out_dir: str, rung: Rung) -> Rendition:
+    playlist = f"{rung.name}/{PLAYLIST_NAME}"
+    text = _read(os.path.join(out_dir, playlist))
+    if "#EXT-X-ENDLIST" not in text:
+        raise EncodeError(f"ffmpeg left the {rung.name} playlist unfinished")
+    durations = [float(value) for value in _EXTINF_RE.findall(text)]
+    names = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    if not names or len(names) != len(durations):
+        raise EncodeError(f"ffmpeg wrote no segments for the {rung.name} rendition")
+    sizes = [os.path.getsize(os.path.join(out_dir, rung.name, name)) for name in names]
+    # BANDWIDTH must cover the busiest segment (HLS spec), so measure it rather than trust the cap.
+    peak = max(size * 8 / max(duration, 0.001) for size, duration in zip(sizes, durations))
+    total_duration = sum(durations)
+    average = sum(sizes) * 8 / max(total_duration, 0.001)
+    return Rendition(
+        rung=rung,
+        playlist=playlist,
+        segments=[f"{rung.name}/{name}" for name in names],
+        duration_s=total_duration,
+        bandwidth=int(peak) + 1,
+        average_bandwidth=int(average) + 1,
+    )
+
+
+def _write_master(*, out_dir: str, renditions: Sequence[Rendition]) -> None:
+    lines = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-INDEPENDENT-SEGMENTS"]
+    # Lowest first: players that start on the first variant begin quickly and climb.
+    for rendition in sorted(renditions, key=lambda r: r.bandwidth):
+        rung = rendition.rung
+        lines.append(
+            f"#EXT-X-STREAM-INF:BANDWIDTH={rendition.bandwidth},"
+            f"AVERAGE-BANDWIDTH={rendition.average_bandwidth},"
+            f"RESOLUTION={rung.width}x{rung.height},"
+            f"FRAME-RATE={rung.fps:.3f},"
+            f'CODECS="{rung.codecs}"'
+        )
+        lines.append(rendition.playlist)
+    path = os.path.join(out_dir, MASTER_NAME)
+    # Replace atomically: an uploader may be reading the first master right now.
+    temporary = path + ".tmp"
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    os.replace(temporary, path)
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        raise EncodeError(f"ffmpeg did not write {os.path.basename(os.path.dirname(path))}/{os.path.basename(path)}") from None
