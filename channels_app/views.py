@@ -3,7 +3,6 @@
 import logging
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -11,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from channels_app import selectors, services
 from channels_app.auth import cognito
 from channels_app.auth.backends import cognito_config, uses_cognito
-from channels_app.auth.sessions import session_login, session_logout
+from channels_app.auth.sessions import login_required, session_login, session_logout
 from channels_app.forms import ChannelCreateForm, ChannelEditForm, LoginForm, SignUpForm
 from videoplatform.errors import ApplicationError, PermissionDenied, RateLimited
 from videoplatform.http import error_page, form_error, safe_next
@@ -226,6 +225,7 @@ def channel_page(request, handle: str):
             "avatar_url": media_url(channel.avatar_key),
             "banner_url": media_url(channel.banner_key),
             "page": page,
+            "cards": [(video, media_url(video.poster_key)) for video in page.items],
             "can_edit": user.is_authenticated and (user.user_id == channel.owner_user_id or user.is_staff),
         },
     )

@@ -224,3 +224,20 @@ LOGGING = {
     },
 }
 CSRF_FAILURE_VIEW = "videoplatform.views.csrf_failure"
+
+# --- Videos ------------------------------------------------------------------------
+TRANSCODER_BACKEND = env("TRANSCODER_BACKEND", "ffmpeg")  # "ffmpeg" | "mediaconvert"
+VIDEO_MAX_BYTES = env_int("VIDEO_MAX_BYTES", 2 * 1024**3)
+TRANSCODE_LEASE_S = env_int("TRANSCODE_LEASE_S", 60)
+TRANSCODE_MAX_ATTEMPTS = env_int("TRANSCODE_MAX_ATTEMPTS", 3)
+TRANSCODE_WORK_DIR = env("TRANSCODE_WORK_DIR", "")
+MEDIACONVERT_ROLE_ARN = env("MEDIACONVERT_ROLE_ARN")
+MEDIACONVERT_QUEUE = env("MEDIACONVERT_QUEUE")
+MEDIACONVERT_APP_TAG = env("MEDIACONVERT_APP_TAG", "videoapp")
+if PRODUCTION and TRANSCODER_BACKEND == "mediaconvert" and not MEDIACONVERT_ROLE_ARN:
+    raise ImproperlyConfigured("TRANSCODER_BACKEND=mediaconvert needs MEDIACONVERT_ROLE_ARN")
+
+# --- AWS event intake (EventBridge -> /hooks/aws/events/) ----------------------------
+EVENTS_WEBHOOK_SECRET = env("EVENTS_WEBHOOK_SECRET", "" if PRODUCTION else "local-events-secret")
+EVENTS_WEBHOOK_HEADER = "HTTP_X_EVENTS_SECRET"
+AWS_ACCOUNT_ID = env("AWS_ACCOUNT_ID")

@@ -1,9 +1,10 @@
 from django.urls import include, path
 
-from videoplatform import views
+from videoplatform import hooks, views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("hooks/aws/events/", hooks.aws_events, name="aws_events"),
     path("", include("videos_app.urls")),
     path("", include("channels_app.urls")),
 ]

@@ -7,7 +7,7 @@ from pynamodb.attributes import (
     NumberAttribute,
     UnicodeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from videoplatform.dynamodb import base_meta, register
@@ -51,6 +51,17 @@ class VideoChannelIndex(GlobalSecondaryIndex):
     created_at = NumberAttribute(range_key=True)
 
 
+class VideoOwnerIndex(GlobalSecondaryIndex):
+    """Every video of a user across their channels, newest first (the studio)."""
+
+    class Meta:
+        index_name = "owner-index"
+        projection = AllProjection()
+
+    owner_user_id = UnicodeAttribute(hash_key=True)
+    created_at = NumberAttribute(range_key=True)
+
+
 class VideoChannelPublicIndex(GlobalSecondaryIndex):
     """Sparse: only ready public videos carry ``public_channel_id`` (the channel page)."""
 
@@ -74,11 +85,14 @@ class VideoPublicFeedIndex(GlobalSecondaryIndex):
 
 
 class VideoPendingIndex(GlobalSecondaryIndex):
-    """Sparse: videos whose transcode is not settled (worker claims, reconcile)."""
+    """Sparse: videos whose transcode is not settled (worker claims, reconcile).
+
+    All attributes are projected: the set is small and the worker needs status and lease.
+    """
 
     class Meta:
         index_name = "pending-index"
-        projection = KeysOnlyProjection()
+        projection = AllProjection()
 
     pending_partition = UnicodeAttribute(hash_key=True)
     pending_since = NumberAttribute(range_key=True)
@@ -127,6 +141,7 @@ class Video(Model):
     pending_since = NumberAttribute(null=True)
 
     channel_index = VideoChannelIndex()
+    owner_index = VideoOwnerIndex()
     channel_public_index = VideoChannelPublicIndex()
     public_feed_index = VideoPublicFeedIndex()
     pending_index = VideoPendingIndex()

@@ -1,9 +1,52 @@
 """Reads for videos."""
 
-from videos_app.models import FEED_PARTITION, Video
+from pynamodb.exceptions import DoesNotExist
+
+from videos_app.models import FEED_PARTITION, Video, VideoStatus, Visibility
+from videoplatform.errors import NotFound
 from videoplatform.pagination import Page, query_page
 
 PAGE_SIZE = 24
+
+
+def video_get(video_id: str, *, consistent: bool = False) -> Video | None:
+    if not video_id or len(video_id) > 64:
+        return None
+    try:
+        return Video.get(video_id, consistent_read=consistent)
+    except DoesNotExist:
+        return None
+
+
+def can_view(user, video: Video) -> bool:
+    """Public and unlisted videos are for anyone with the link; private for owner and staff."""
+    is_manager = bool(
+        getattr(user, "is_authenticated", False)
+        and (user.user_id == video.owner_user_id or user.is_staff)
+    )
+    if is_manager:
+        return True
+    if video.status == VideoStatus.REMOVED:
+        return False
+    return video.visibility in {Visibility.PUBLIC, Visibility.UNLISTED}
+
+
+def video_for_viewer(video_id: str, *, user) -> Video:
+    video = video_get(video_id)
+    if video is None or not can_view(user, video):
+        # The same answer for "missing" and "private": ids of private videos do not leak.
+        raise NotFound("This video does not exist or is private.")
+    return video
+
+
+def video_for_manager(video_id: str, *, user) -> Video:
+    from videos_app.services import require_manager
+
+    video = video_get(video_id, consistent=True)
+    if video is None:
+        raise NotFound("No such video.")
+    require_manager(user, video)
+    return video
 
 
 def public_feed(*, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:
@@ -14,3 +57,8 @@ def public_feed(*, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:
 def channel_public_videos(channel_id: str, *, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:
     """A channel's ready public videos, newest first."""
     return query_page(Video.channel_public_index, channel_id, limit=limit, cursor=cursor)
+
+
+def studio_videos(user_id: str, *, cursor: str | None = None, limit: int = 30) -> Page:
+    """All of a creator's videos, newest first, whatever their state."""
+    return query_page(Video.owner_index, user_id, limit=limit, cursor=cursor)

@@ -1,13 +1,233 @@
-"""Home page and (later) upload and watch pages."""
+"""Home page, upload dashboard, studio video list, watch page and playlists."""
 
-from django.shortcuts import render
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from videos_app.selectors import public_feed
+from channels_app.auth.sessions import login_required
+from channels_app.selectors import channel_get, channels_for_owner
+from videoplatform.errors import ApplicationError, NotFound, PermissionDenied
+from videoplatform.http import error_page, form_error
 from videoplatform.storage import media_url
+from videos_app import playback, selectors, services
+from videos_app.forms import UploadForm, VideoEditForm
+from videos_app.models import FINAL_STATUSES, VideoStatus
 
 
 def home(request):
     """Latest public videos."""
-    page = public_feed(cursor=request.GET.get("after"))
-    posters = {video.video_id: media_url(video.poster_key) for video in page.items}
-    return render(request, "videos_app/home.html", {"page": page, "posters": posters})
+    page = selectors.public_feed(cursor=request.GET.get("after"))
+    return render(request, "videos_app/home.html", {"page": page, "cards": _cards(page.items)})
+
+
+def _cards(videos):
+    return [(video, media_url(video.poster_key)) for video in videos]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def upload(request):
+    """The upload dashboard. POST (from the page's script) creates the video and
+    answers with a presigned POST the browser sends the file to."""
+    channels = channels_for_owner(request.user.user_id)
+    form = UploadForm(request.POST or None, channels=channels)
+    if request.method == "POST":
+        if not form.is_valid():
+            first = next(iter(form.errors.values()))[0]
+            return JsonResponse({"error": first, "fields": form.errors}, status=400)
+        data = form.cleaned_data
+        try:
+            video, post = services.video_create_upload(
+                actor=request.user,
+                channel_id=data["channel_id"],
+                title=data["title"],
+                description=data["description"],
+                visibility=data["visibility"],
+                content_type=data["content_type"],
+                size=data["size"] or 0,
+            )
+        except ApplicationError as error:
+            return JsonResponse({"error": error.message, "field": error.field}, status=error.status_code)
+        return JsonResponse(
+            {
+                "video_id": video.video_id,
+                "upload": {"url": post.url, "fields": post.fields},
+                "complete_url": reverse("video_uploaded", args=[video.video_id]),
+                "cancel_url": reverse("video_cancel", args=[video.video_id]),
+                "studio_url": reverse("studio_videos"),
+            }
+        )
+    return render(
+        request,
+        "videos_app/upload.html",
+        {"form": form, "channels": channels, "max_bytes": settings.VIDEO_MAX_BYTES},
+    )
+
+
+def _managed_video(request, video_id):
+    try:
+        return selectors.video_for_manager(video_id, user=request.user)
+    except NotFound:
+        raise Http404("No such video.") from None
+
+
+@login_required
+@require_POST
+def video_uploaded(request, video_id: str):
+    """The browser finished the upload: verify it and start transcoding."""
+    try:
+        video = _managed_video(request, video_id)
+        video = services.video_mark_uploaded(actor=request.user, video=video)
+    except ApplicationError as error:
+        return JsonResponse({"error": error.message}, status=error.status_code)
+    return JsonResponse({"status": video.status, "studio_url": reverse("studio_videos")})
+
+
+@login_required
+@require_POST
+def video_cancel(request, video_id: str):
+    """Cancel an upload in progress: the video and anything uploaded go away."""
+    try:
+        video = _managed_video(request, video_id)
+        if video.status != VideoStatus.UPLOADING:
+            raise ApplicationError("Only an upload in progress can be cancelled.")
+        services.video_delete(actor=request.user, video=video)
+    except ApplicationError as error:
+        return JsonResponse({"error": error.message}, status=error.status_code)
+    return JsonResponse({"status": "cancelled"})
+
+
+@login_required
+@require_GET
+def studio_videos(request):
+    """The creator's videos with live status."""
+    page = selectors.studio_videos(request.user.user_id, cursor=request.GET.get("after"))
+    return render(
+        request, "videos_app/studio_videos.html", {"page": page, "rows": _rows(page.items)}
+    )
+
+
+def _rows(videos):
+    return [_row(video) for video in videos]
+
+
+def _row(video):
+    return {
+        "video": video,
+        "poster_url": media_url(video.poster_key),
+        "final": video.status in FINAL_STATUSES,
+        "playable": bool(video.playlist_key),
+    }
+
+
+@login_required
+@require_GET
+def video_status(request, video_id: str):
+    """One studio row (htmx polls it until the status is final)."""
+    video = _managed_video(request, video_id)
+    return render(request, "videos_app/_video_row.html", {"row": _row(video)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def video_edit(request, video_id: str):
+    """Edit title, description and visibility."""
+    video = _managed_video(request, video_id)
+    form = VideoEditForm(
+        request.POST or None,
+        initial={"title": video.title, "description": video.description, "visibility": video.visibility},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.video_update(actor=request.user, video=video, **form.cleaned_data)
+        except ApplicationError as error:
+            form_error(request, form, error)
+        else:
+            messages.success(request, "Video saved.")
+            return redirect("studio_videos")
+    return render(request, "videos_app/video_edit.html", {"form": form, "video": video})
+
+
+@login_required
+@require_POST
+def video_delete(request, video_id: str):
+    """Delete a video and its files."""
+    video = _managed_video(request, video_id)
+    try:
+        services.video_delete(actor=request.user, video=video)
+    except PermissionDenied as error:
+        return error_page(request, error)
+    messages.success(request, f"Deleted “{video.title}”.")
+    return redirect("studio_videos")
+
+
+@login_required
+@require_POST
+def video_retry(request, video_id: str):
+    """Transcode a failed video again."""
+    video = _managed_video(request, video_id)
+    try:
+        services.video_retry(actor=request.user, video=video)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"“{video.title}” is being processed again.")
+    if request.htmx:
+        return render(request, "videos_app/_video_row.html", {"row": _row(selectors.video_get(video_id, consistent=True))})
+    return redirect("studio_videos")
+
+
+@require_GET
+def watch(request, video_id: str):
+    """The watch page."""
+    try:
+        video = selectors.video_for_viewer(video_id, user=request.user)
+    except NotFound as error:
+        return error_page(request, error)
+    channel = channel_get(video.channel_id)
+    more = [
+        v for v in selectors.channel_public_videos(video.channel_id, limit=7).items
+        if v.video_id != video.video_id
+    ][:6]
+    playable = bool(video.playlist_key) and video.status in {VideoStatus.READY, VideoStatus.PROCESSING}
+    return render(
+        request,
+        "videos_app/watch.html",
+        {
+            "video": video,
+            "channel": channel,
+            "poster_url": media_url(video.poster_key),
+            "playable": playable,
+            "playlist_url": reverse("playlist", args=[video.video_id, video.playlist_key.rsplit("/", 1)[-1]])
+            if playable else "",
+            "more": _cards(more),
+            "can_manage": services.can_manage(request.user, video),
+        },
+    )
+
+
+@require_GET
+def playlist(request, video_id: str, name: str):
+    """An HLS playlist of a video, with signed segment URIs."""
+    try:
+        video = selectors.video_for_viewer(video_id, user=request.user)
+    except NotFound:
+        raise Http404 from None
+    if not video.playlist_key or video.status not in {VideoStatus.READY, VideoStatus.PROCESSING}:
+        raise Http404
+    if not playback.valid_playlist_name(name):
+        raise Http404
+    key = services.hls_prefix(video.video_id) + name
+    try:
+        text = playback.load_playlist(key)
+    except playback.PlaylistNotFound:
+        raise Http404 from None
+    response = HttpResponse(
+        playback.sign_playlist(text, key=key), content_type="application/vnd.apple.mpegurl"
+    )
+    # Signed URLs expire; a master may still grow while higher rungs are encoded.
+    response["Cache-Control"] = "private, max-age=5"
+    return response

@@ -1,6 +1,11 @@
 """Who is signed in: the user id kept in the (DynamoDB-backed) Django session."""
 
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.middleware.csrf import rotate_token
+from django.shortcuts import redirect
 
 from channels_app.models import User
 from channels_app.selectors import user_get
@@ -46,3 +51,19 @@ def user_from_session(request):
     if user is None or user.is_banned:
         return ANONYMOUS
     return user
+
+
+def login_required(view):
+    """Send anonymous visitors to log in and back.
+
+    Django's own decorator imports ``django.contrib.auth.views``, which needs the auth
+    and contenttypes ORM apps this project does not install.
+    """
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        return redirect(f"{settings.LOGIN_URL}?{urlencode({'next': request.get_full_path()})}")
+
+    return wrapper

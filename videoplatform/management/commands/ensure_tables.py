@@ -3,10 +3,16 @@
 Idempotent: a second run reports that everything exists and changes nothing.
 """
 
-from django.core.management.base import BaseCommand
+import time
+
+from django.core.management.base import BaseCommand, CommandError
 
 from videoplatform.aws import dynamodb_client
 from videoplatform.dynamodb import registered_models
+
+
+# Backfilling a GSI on a large AWS table can take a while; DynamoDB Local takes a moment.
+INDEX_WAIT_S = 1800
 
 
 class Command(BaseCommand):
@@ -62,13 +68,31 @@ class Command(BaseCommand):
                     {
                         "Create": {
                             "IndexName": index["index_name"],
-                            "KeySchema": index["key_schema"],
+                            # DynamoDB rejects RANGE before HASH; PynamoDB's schema
+                            # lists key attributes in name order, not key order.
+                            "KeySchema": sorted(index["key_schema"], key=lambda k: k["KeyType"]),
                             "Projection": index["projection"],
                         }
                     }
                 ],
             )
+            self._wait_for_index(client, name, index["index_name"])
         return changes
+
+    def _wait_for_index(self, client, name: str, index_name: str) -> None:
+        # A new index is CREATING for a while: AWS refuses queries on it (and another
+        # index update on the table), DynamoDB Local even fails writes to the table.
+        deadline = time.monotonic() + INDEX_WAIT_S
+        while time.monotonic() < deadline:
+            described = client.describe_table(TableName=name)["Table"]
+            statuses = {
+                gsi["IndexName"]: gsi.get("IndexStatus")
+                for gsi in described.get("GlobalSecondaryIndexes", [])
+            }
+            if described["TableStatus"] == "ACTIVE" and statuses.get(index_name) == "ACTIVE":
+                return
+            time.sleep(0.2)
+        raise CommandError(f"index {index_name} on {name} did not become ACTIVE")
 
     def _ensure_ttl(self, client, name: str, attribute: str) -> int:
         current = client.describe_time_to_live(TableName=name)["TimeToLiveDescription"]

@@ -1,0 +1,38 @@
+"""Settle videos stuck in pending states from the backend's own truth.
+
+ffmpeg: expired leases are requeued; a video past TRANSCODE_MAX_ATTEMPTS fails with a
+reason. MediaConvert: each job is read with GetJob and its state applied.
+"""
+
+from django.core.management.base import BaseCommand
+
+from videos_app.models import PENDING_PARTITION, Video
+from videos_app.transcoding.backends import get_transcoder
+from videoplatform.dynamodb import now_s
+
+
+class Command(BaseCommand):
+    help = "Requeue, fail or settle videos whose transcode is stuck."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--dry-run", action="store_true", help="Report, change nothing.")
+        parser.add_argument("--limit", type=int, default=100, help="At most this many videos.")
+
+    def handle(self, *args, dry_run: bool, limit: int, verbosity: int = 1, **options):
+        backend = get_transcoder()
+        now = now_s()
+        seen = 0
+        changed = 0
+        for stub in Video.pending_index.query(PENDING_PARTITION, limit=limit, page_size=min(limit, 100)):
+            seen += 1
+            try:
+                video = Video.get(stub.video_id, consistent_read=True)
+            except Video.DoesNotExist:
+                continue
+            outcome = backend.reconcile(video=video, now=now, dry_run=dry_run)
+            if outcome.startswith(("requeued", "failed", "settled", "queued", "submitted")):
+                changed += 1
+            if verbosity > 1 or (verbosity and outcome.startswith(("requeued", "failed", "settled"))):
+                self.stdout.write(f"{video.video_id} [{video.status}] -> {outcome}")
+        verb = "would settle" if dry_run else "settled"
+        self.stdout.write(self.style.SUCCESS(f"checked {seen} pending video(s), {verb} {changed}"))
