@@ -11,7 +11,7 @@ from botocore.exceptions import (
 from django.shortcuts import render
 from urllib3.exceptions import HTTPError as Urllib3HTTPError
 
-from videoplatform.errors import DependencyUnavailable
+from videoplatform.errors import ApplicationError, DependencyUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -50,3 +50,20 @@ class DependencyUnavailableMiddleware:
             return None
         logger.warning("storage unavailable while serving %s: %s", request.path, type(exception).__name__)
         return render(request, "errors/503.html", status=503)
+
+
+class ApplicationErrorMiddleware:
+    """A PermissionDenied or NotFound raised by a service becomes a 403 or 404 page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from videoplatform.http import error_page
+
+        if isinstance(exception, ApplicationError):
+            return error_page(request, exception)
+        return None
