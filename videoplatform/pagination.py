@@ -54,5 +54,6 @@ def query_page(index_or_model, hash_key, *, limit: int, cursor: str | None, newe
 
 def _query_scope(index_or_model, hash_key) -> str:
     if isinstance(index_or_model, Index):
-        return f"{index_or_model._model.Meta.table_name}/{index_or_model.Meta.index_name}/{hash_key}"
+        table, index = index_or_model._model.Meta.table_name, index_or_model.Meta.index_name
+        return f"{table}/{index}/{hash_key}"
     return f"{index_or_model.Meta.table_name}//{hash_key}"

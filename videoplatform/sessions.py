@@ -53,8 +53,10 @@ class SessionStore(SessionBase):
         if self.session_key is None:
             return self.create()
         data = self._get_session(no_load=must_create)
+        # Loading an unknown or expired key drops it: like Django's db engine, write under
+        # a fresh key, which the update condition below then refuses (UpdateError).
         item = WebSession(
-            self.session_key,
+            self._get_or_create_session_key(),
             data=self.encode(data),
             expires_at=int(time.time()) + self.get_expiry_age(),
         )

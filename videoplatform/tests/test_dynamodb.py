@@ -1,6 +1,7 @@
 """The DynamoDB layer against a real DynamoDB Local: tables, indexes, ids, conditions,
 counters and cursor pagination."""
 
+import contextlib
 import io
 import re
 import secrets
@@ -39,10 +40,8 @@ def cleanup():
     items: list[Model] = []
     yield items
     for item in reversed(items):
-        try:
+        with contextlib.suppress(Exception):  # best effort: the data is disposable
             item.delete()
-        except Exception:  # noqa: BLE001 - best effort, the data is disposable
-            pass
 
 
 def _save(cleanup, item: Model) -> Model:
@@ -98,7 +97,8 @@ class TestEnsureTables:
             assert table["KeySchema"] == _hash_first(schema["key_schema"]), model.__name__
             declared = {
                 index["index_name"]: (
-                    _hash_first(index["key_schema"]), index["projection"]["ProjectionType"]
+                    _hash_first(index["key_schema"]),
+                    index["projection"]["ProjectionType"],
                 )
                 for index in schema["global_secondary_indexes"]
             }
@@ -109,7 +109,7 @@ class TestEnsureTables:
             assert actual == declared, model.__name__
 
     def test_ttl_enabled_exactly_where_declared(self):
-        """TTL is on, on the declared attribute, for the tables whose Meta names one, and off elsewhere."""
+        """TTL is on (on the declared attribute) where the Meta names one, and off elsewhere."""
         client = dynamodb_client()
         with_ttl = 0
         for model in registered_models():
@@ -200,12 +200,22 @@ class TestIndexes:
         """Channels.owner-index lists one owner's channels ordered by created_at."""
         owner = new_id()
         for created_at in (300, 100, 200):
-            _save(cleanup, Channel(
-                f"c{created_at}{new_id()}", owner_user_id=owner, handle=new_id(),
-                name=str(created_at), created_at=created_at,
-            ))
-        _save(cleanup, Channel(new_id(), owner_user_id=new_id(), handle=new_id(), name="other",
-                               created_at=150))
+            _save(
+                cleanup,
+                Channel(
+                    f"c{created_at}{new_id()}",
+                    owner_user_id=owner,
+                    handle=new_id(),
+                    name=str(created_at),
+                    created_at=created_at,
+                ),
+            )
+        _save(
+            cleanup,
+            Channel(
+                new_id(), owner_user_id=new_id(), handle=new_id(), name="other", created_at=150
+            ),
+        )
         oldest_first = [c.created_at for c in Channel.owner_index.query(owner)]
         newest_first = [
             c.created_at for c in Channel.owner_index.query(owner, scan_index_forward=False)
@@ -217,23 +227,32 @@ class TestIndexes:
         """Videos.channel-index lists all of a channel's videos (public or not), newest first."""
         channel_id = new_id()
         private = _video(cleanup, channel_id=channel_id, created_at=10, visibility="private")
-        public = _video(cleanup, channel_id=channel_id, created_at=20, public_channel_id=channel_id,
-                        published_at=20)
+        public = _video(
+            cleanup,
+            channel_id=channel_id,
+            created_at=20,
+            public_channel_id=channel_id,
+            published_at=20,
+        )
         _video(cleanup, created_at=15)
         found = Video.channel_index.query(channel_id, scan_index_forward=False)
         assert [v.video_id for v in found] == [public.video_id, private.video_id]
 
     def test_videos_channel_public_index_is_sparse(self, cleanup):
-        """Videos.channel-public-index holds only videos carrying public_channel_id, newest first."""
+        """Videos.channel-public-index holds only videos with public_channel_id, newest first."""
         channel_id = new_id()
-        older = _video(cleanup, channel_id=channel_id, public_channel_id=channel_id, published_at=100)
-        newer = _video(cleanup, channel_id=channel_id, public_channel_id=channel_id, published_at=200)
+        older = _video(
+            cleanup, channel_id=channel_id, public_channel_id=channel_id, published_at=100
+        )
+        newer = _video(
+            cleanup, channel_id=channel_id, public_channel_id=channel_id, published_at=200
+        )
         _video(cleanup, channel_id=channel_id, published_at=300)  # not public: no key attribute
         found = Video.channel_public_index.query(channel_id, scan_index_forward=False)
         assert [v.video_id for v in found] == [newer.video_id, older.video_id]
 
     def test_public_feed_index_is_sparse_and_newest_first(self, cleanup):
-        """Videos.public-feed-index holds only videos with feed_partition, newest published first."""
+        """Videos.public-feed-index holds only videos with feed_partition, newest first."""
         # The feed partition is shared by the whole session: stay in a private time
         # range far in the past (so no other test's first page changes) and check only
         # this test's videos.
@@ -244,27 +263,42 @@ class TestIndexes:
         hidden = _video(cleanup, published_at=base + 4)
         condition = Video.published_at.between(base, base + 9)
         found = [
-            v.video_id for v in Video.public_feed_index.query(
+            v.video_id
+            for v in Video.public_feed_index.query(
                 FEED_PARTITION, condition, scan_index_forward=False
             )
         ]
-        mine = [vid for vid in found if vid in {first.video_id, second.video_id, third.video_id,
-                                                hidden.video_id}]
+        mine = [
+            vid
+            for vid in found
+            if vid in {first.video_id, second.video_id, third.video_id, hidden.video_id}
+        ]
         assert mine == [third.video_id, second.video_id, first.video_id]
 
     def test_pending_index_is_sparse(self, cleanup):
         """Videos.pending-index holds only videos with pending_partition, oldest first, and
         projects what the model declares."""
         base = 1_000 + secrets.randbelow(10_000_000) * 10
-        later = _video(cleanup, pending_partition=PENDING_PARTITION, pending_since=base + 3,
-                       title="queued title", status="queued")
-        earlier = _video(cleanup, pending_partition=PENDING_PARTITION, pending_since=base + 1,
-                         title="queued title", status="queued")
+        later = _video(
+            cleanup,
+            pending_partition=PENDING_PARTITION,
+            pending_since=base + 3,
+            title="queued title",
+            status="queued",
+        )
+        earlier = _video(
+            cleanup,
+            pending_partition=PENDING_PARTITION,
+            pending_since=base + 1,
+            title="queued title",
+            status="queued",
+        )
         settled = _video(cleanup, pending_since=base + 2, status="ready")
         condition = Video.pending_since.between(base, base + 9)
         found = list(Video.pending_index.query(PENDING_PARTITION, condition))
-        mine = [v for v in found if v.video_id in {later.video_id, earlier.video_id,
-                                                   settled.video_id}]
+        mine = [
+            v for v in found if v.video_id in {later.video_id, earlier.video_id, settled.video_id}
+        ]
         assert [v.video_id for v in mine] == [earlier.video_id, later.video_id]
         assert mine[0].pending_since == base + 1
         if Video.pending_index.Meta.projection.projection_type == "KEYS_ONLY":
@@ -307,8 +341,12 @@ class TestIndexes:
         channel_id, owner = new_id(), new_id()
 
         def live(created_at, **values):
-            defaults = {"channel_id": channel_id, "owner_user_id": owner, "title": "Live",
-                        "created_at": created_at}
+            defaults = {
+                "channel_id": channel_id,
+                "owner_user_id": owner,
+                "title": "Live",
+                "created_at": created_at,
+            }
             defaults.update(values)
             return _save(cleanup, LivestreamSession(new_id(), **defaults))
 
@@ -319,7 +357,9 @@ class TestIndexes:
         by_owner = LivestreamSession.owner_index.query(owner, scan_index_forward=False)
         assert [s.stream_id for s in by_channel] == [second.stream_id, first.stream_id]
         assert [s.stream_id for s in by_owner] == [
-            elsewhere.stream_id, second.stream_id, first.stream_id,
+            elsewhere.stream_id,
+            second.stream_id,
+            first.stream_id,
         ]
 
 
@@ -366,10 +406,13 @@ class TestConditionFailed:
         taken = _save(cleanup, UniqueClaim(f"test#{new_id()}", owner_id="a"))
         fresh_id = f"test#{new_id()}"
         with pytest.raises(TransactWriteError) as caught, transaction() as tx:
-            tx.save(UniqueClaim(fresh_id, owner_id="b"),
-                    condition=UniqueClaim.claim_id.does_not_exist())
-            tx.save(UniqueClaim(taken.claim_id, owner_id="b"),
-                    condition=UniqueClaim.claim_id.does_not_exist())
+            tx.save(
+                UniqueClaim(fresh_id, owner_id="b"), condition=UniqueClaim.claim_id.does_not_exist()
+            )
+            tx.save(
+                UniqueClaim(taken.claim_id, owner_id="b"),
+                condition=UniqueClaim.claim_id.does_not_exist(),
+            )
         assert condition_failed(caught.value)
         assert UniqueClaim.count(fresh_id, consistent_read=True) == 0
 
@@ -478,8 +521,9 @@ class TestPagination:
         video_id, ids = seven_comments
         if bad_cursor.startswith("flip-"):
             genuine = query_page(Comment, video_id, limit=3, cursor=None, newest_first=False)
-            second = query_page(Comment, video_id, limit=3, cursor=genuine.next_cursor,
-                                newest_first=False)
+            second = query_page(
+                Comment, video_id, limit=3, cursor=genuine.next_cursor, newest_first=False
+            )
             assert [c.comment_id for c in second.items] == ids[3:6]
             payload, _, signature = genuine.next_cursor.rpartition(":")
             if bad_cursor == "flip-signature":
@@ -490,19 +534,21 @@ class TestPagination:
         page = query_page(Comment, video_id, limit=3, cursor=bad_cursor, newest_first=False)
         assert [c.comment_id for c in page.items] == ids[:3]
 
-    def test_cursor_from_another_partition_starts_from_the_beginning(self, cleanup,
-                                                                     seven_comments):
+    def test_cursor_from_another_partition_starts_from_the_beginning(self, cleanup, seven_comments):
         """A genuine cursor of another list (another video's comments) gives this list's first
         page instead of DynamoDB's ValidationException (a 500)."""
         video_id, ids = seven_comments
         other_video = new_id()
         for n in range(4):
-            _save(cleanup, Comment(other_video, new_ulid(at_ms=n), user_id="u", text="t",
-                                   created_at=1))
+            _save(
+                cleanup,
+                Comment(other_video, new_ulid(at_ms=n), user_id="u", text="t", created_at=1),
+            )
         foreign = query_page(Comment, other_video, limit=3, cursor=None, newest_first=False)
         assert foreign.next_cursor
-        page = query_page(Comment, video_id, limit=3, cursor=foreign.next_cursor,
-                          newest_first=False)
+        page = query_page(
+            Comment, video_id, limit=3, cursor=foreign.next_cursor, newest_first=False
+        )
         assert [c.comment_id for c in page.items] == ids[:3]
 
     def test_cursor_from_another_index_starts_from_the_beginning(self, cleanup):
@@ -510,14 +556,18 @@ class TestPagination:
         channel_id = new_id()
         base = 1_000 + secrets.randbelow(10_000_000) * 10
         mine = [
-            _video(cleanup, channel_id=channel_id, public_channel_id=channel_id,
-                   feed_partition=FEED_PARTITION, published_at=base + n)
+            _video(
+                cleanup,
+                channel_id=channel_id,
+                public_channel_id=channel_id,
+                feed_partition=FEED_PARTITION,
+                published_at=base + n,
+            )
             for n in range(3)
         ]
         feed = query_page(Video.public_feed_index, FEED_PARTITION, limit=1, cursor=None)
         assert feed.next_cursor
-        page = query_page(Video.channel_public_index, channel_id, limit=2,
-                          cursor=feed.next_cursor)
+        page = query_page(Video.channel_public_index, channel_id, limit=2, cursor=feed.next_cursor)
         assert [v.video_id for v in page.items] == [mine[2].video_id, mine[1].video_id]
 
     def test_home_page_ignores_bad_cursor(self, client):

@@ -10,7 +10,6 @@ from django.core.management.base import BaseCommand, CommandError
 from videoplatform.aws import dynamodb_client
 from videoplatform.dynamodb import registered_models
 
-
 # Backfilling a GSI on a large AWS table can take a while; DynamoDB Local takes a moment.
 INDEX_WAIT_S = 1800
 
