@@ -1,0 +1,47 @@
+"""A person's first steps, in a real browser: sign up, create a channel, add an avatar."""
+
+import pytest
+from playwright.sync_api import expect
+
+from channels_app.tests.test_channels import png_bytes
+from conftest import STRONG_PASSWORD, unique
+
+pytestmark = pytest.mark.browser
+
+
+class TestChannelFlow:
+    def test_sign_up_create_channel_and_upload_avatar(self, page, live_server_url):
+        """Sign up, create a channel, upload an avatar to S3: the channel page shows it loaded."""
+        handle = unique("e2e")
+
+        page.goto(f"{live_server_url}/accounts/signup/")
+        page.get_by_label("Email", exact=True).fill(f"{handle}@example.com")
+        page.get_by_label("Display name", exact=True).fill("Browser Creator")
+        page.get_by_label("Password", exact=True).fill(STRONG_PASSWORD)
+        page.get_by_role("button", name="Sign up").click()
+        expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+        page.get_by_role("link", name="Studio", exact=True).click()
+        expect(page.get_by_role("heading", name="Studio", exact=True)).to_be_visible()
+        page.get_by_role("link", name="Create channel").click()
+        page.get_by_label("Name", exact=True).fill("Browser Cats")
+        page.get_by_label("Handle", exact=True).fill(handle)
+        page.get_by_label("Description", exact=True).fill("Made by chromium.")
+        page.get_by_role("button", name="Create channel").click()
+        expect(page.get_by_role("heading", name=f"Edit channel @{handle}")).to_be_visible()
+
+        page.get_by_label("Avatar image", exact=True).set_input_files(
+            {"name": "avatar.png", "mimeType": "image/png", "buffer": png_bytes(32, 32)}
+        )
+        avatar_section = page.locator(".image-upload[data-kind=avatar]")
+        expect(avatar_section.locator(".upload-status")).to_have_text("Saved.")
+
+        page.goto(f"{live_server_url}/c/{handle}/")
+        expect(page.get_by_role("heading", name="Browser Cats")).to_be_visible()
+        avatar = page.locator("img.avatar")
+        expect(avatar).to_be_visible()
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=avatar.element_handle()
+        )
+        assert avatar.evaluate("img => img.naturalWidth") == 32
+        assert page.problems == []
