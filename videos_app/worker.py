@@ -179,7 +179,7 @@ class TranscodeWorker:
 
                 self._upload(out_dir=out_dir, files=[f for f in files if not f.endswith("master.m3u8")], prefix=prefix)
                 self._upload(out_dir=out_dir, files=["master.m3u8"], prefix=prefix)
-                lowest = build_ladder(info=info)[:1]
+                lowest = build_ladder(info=info)[-1:]  # biggest first: the last rung is the lowest
                 poster = "poster.jpg" if "poster.jpg" in files else None
                 self._emit(
                     video=video, job_id=job_id, status="PROGRESSING",

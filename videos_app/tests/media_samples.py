@@ -40,12 +40,25 @@ def make_sample(
         f"testsrc2=size={width + width % 2}x{height + height % 2}:rate={fps}:duration={seconds},"
         f"scale={width}:{height},setsar={sar_value}"
     )
-    args = [ffmpeg, "-hide_banner", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", video_filter]
+    args = [
+        ffmpeg,
+        "-hide_banner",
+        "-nostdin",
+        "-v",
+        "error",
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        video_filter,
+    ]
     if audio_channels:
         layout = _LAYOUTS.get(audio_channels, f"{audio_channels}c")
         args += [
-            "-f", "lavfi",
-            "-i", f"sine=frequency=440:sample_rate=48000:duration={seconds},aformat=channel_layouts={layout}",
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=frequency=440:sample_rate=48000:duration={seconds},aformat=channel_layouts={layout}",
         ]
     args += ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv444p" if odd else "yuv420p"]
     if audio_channels:
@@ -57,8 +70,20 @@ def make_sample(
     subprocess.run([*args, target], check=True, capture_output=True)
     if rotate:
         # ffmpeg's -display_rotation counts counter-clockwise, the phone tag clockwise.
-        remux = [ffmpeg, "-hide_banner", "-nostdin", "-v", "error", "-y",
-                 "-display_rotation", str(-rotate), "-i", target, "-c", "copy"]
+        remux = [
+            ffmpeg,
+            "-hide_banner",
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-display_rotation",
+            str(-rotate),
+            "-i",
+            target,
+            "-c",
+            "copy",
+        ]
         if faststart:
             remux += ["-movflags", "+faststart"]
         subprocess.run([*remux, path], check=True, capture_output=True)

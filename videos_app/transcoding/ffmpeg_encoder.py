@@ -52,6 +52,7 @@ _STDERR_LINES_KEPT = 40
 _GENERIC_FFMPEG_LINES = ("conversion failed", "error opening output files", "error while filtering")
 _EXTINF_RE = re.compile(r"^#EXTINF:([\d.]+)", re.MULTILINE)
 _LOG_PREFIX_RE = re.compile(r"^(\[[^\]]+\]\s*)+")
+_QUIET = ["-hide_banner", "-nostdin", "-y", "-loglevel", "error"]
 _NTSC_RATES = {24: "24000/1001", 30: "30000/1001", 60: "60000/1001"}
 
 
@@ -154,7 +155,7 @@ def encode_hls(
 
 
 def ffmpeg_frame_rate(*, fps: float) -> str:
-    """ffmpeg rate string; 29.97 and friends become exact NTSC fractions so timestamps do not drift."""
+    """ffmpeg rate string; 29.97 and friends become exact NTSC fractions, so no drift."""
     for nominal, fraction in _NTSC_RATES.items():
         if abs(fps - nominal * 1000 / 1001) < 0.01:
             return fraction
@@ -192,7 +193,8 @@ class _ProgressTracker:
 
     def update(self, index: int, fraction: float) -> None:
         self._fractions[index] = max(self._fractions[index], min(1.0, fraction))
-        total = sum(w * f for w, f in zip(self._weights, self._fractions)) / sum(self._weights)
+        done = sum(w * f for w, f in zip(self._weights, self._fractions, strict=True))
+        total = done / sum(self._weights)
         # Report in whole-percent steps so a caller that writes to a database is not flooded.
         if self._callback is not None and total >= self._last + 0.01:
             self._last = total
@@ -203,7 +205,7 @@ class _ProgressTracker:
             self._callback(1.0)
 
 
-def _filter_graph(*, info: SourceInfo, rungs: Sequence[Rung]) -> str:
+def _filter_graph(*, rungs: Sequence[Rung]) -> str:
     # The rate is fixed before the split so every rung sees the same frames
     # and the forced keyframes land on the same timestamps in every process.
     rate = ffmpeg_frame_rate(fps=rungs[0].fps)
@@ -220,46 +222,49 @@ def _filter_graph(*, info: SourceInfo, rungs: Sequence[Rung]) -> str:
     return f"{head},split={len(rungs)}{labels};{branches}"
 
 
-def _rung_output_args(*, info: SourceInfo, rung: Rung, index: int) -> list[str]:
+def _rung_output_args(*, rung: Rung, index: int) -> list[str]:
     keyframes_every = round(rung.fps * SEGMENT_SECONDS)
-    args = [
-        "-map", f"[v{index}]",
-        "-c:v", "libx264",
-        "-preset", X264_PRESET,
-        "-profile:v", "high",
-        "-level:v", rung.h264_level,
-        "-crf", str(X264_CRF),
-        "-maxrate:v", str(rung.video_max_bitrate),
-        "-bufsize:v", str(rung.vbv_buffer),
+    video = {
+        "-c:v": "libx264",
+        "-preset": X264_PRESET,
+        "-profile:v": "high",
+        "-level:v": rung.h264_level,
+        "-crf": str(X264_CRF),
+        "-maxrate:v": str(rung.video_max_bitrate),
+        "-bufsize:v": str(rung.vbv_buffer),
         # Keyframes come only from the time grid below: x264's own GOP limit is
         # set past it and scene-cut keyframes are off, so all rungs cut alike.
-        "-g", str(keyframes_every * 2),
-        "-sc_threshold", "0",
-        "-force_key_frames", f"expr:gte(t,n_forced*{SEGMENT_SECONDS})",
-        "-forced-idr", "1",
-    ]
-    if info.has_audio:
-        args += [
-            "-map", "0:a:0",
-            "-c:a", "aac",
-            "-b:a", str(rung.audio_bitrate),
-            # -ac 2 downmixes 5.1/7.1 and upmixes mono, so every rung is plain stereo.
-            "-ac", "2",
-            "-ar", str(AUDIO_SAMPLE_RATE),
-        ]
-    args += [
-        "-map_metadata", "-1",
-        "-map_chapters", "-1",
-        "-f", "hls",
-        "-hls_time", str(SEGMENT_SECONDS),
-        "-hls_list_size", "0",
-        "-hls_playlist_type", "vod",
-        "-hls_segment_type", "mpegts",
-        "-hls_flags", "independent_segments",
-        "-hls_segment_filename", f"{rung.name}/{SEGMENT_PATTERN}",
-        f"{rung.name}/{PLAYLIST_NAME}",
-    ]
-    return args
+        "-g": str(keyframes_every * 2),
+        "-sc_threshold": "0",
+        "-force_key_frames": f"expr:gte(t,n_forced*{SEGMENT_SECONDS})",
+        "-forced-idr": "1",
+    }
+    audio = {
+        "-c:a": "aac",
+        "-b:a": str(rung.audio_bitrate),
+        # -ac 2 downmixes 5.1/7.1 and upmixes mono, so every rung is plain stereo.
+        "-ac": "2",
+        "-ar": str(AUDIO_SAMPLE_RATE),
+    }
+    muxer = {
+        "-map_metadata": "-1",
+        "-map_chapters": "-1",
+        "-f": "hls",
+        "-hls_time": str(SEGMENT_SECONDS),
+        "-hls_list_size": "0",
+        "-hls_playlist_type": "vod",
+        "-hls_segment_type": "mpegts",
+        "-hls_flags": "independent_segments",
+        "-hls_segment_filename": f"{rung.name}/{SEGMENT_PATTERN}",
+    }
+    args = ["-map", f"[v{index}]", *_flatten(video)]
+    if rung.has_audio:
+        args += ["-map", "0:a:0", *_flatten(audio)]
+    return [*args, *_flatten(muxer), f"{rung.name}/{PLAYLIST_NAME}"]
+
+
+def _flatten(options: dict[str, str]) -> list[str]:
+    return [part for pair in options.items() for part in pair]
 
 
 def _run_encode(
@@ -273,15 +278,14 @@ def _run_encode(
 ) -> None:
     for rung in rungs:
         os.makedirs(os.path.join(out_dir, rung.name), exist_ok=True)
-    args = [
-        ffmpeg_exe(), "-hide_banner", "-nostdin", "-y",
-        "-loglevel", "error", "-nostats", "-progress", "pipe:1",
-        "-i", os.path.abspath(source_path),
-        "-filter_complex", _filter_graph(info=info, rungs=rungs),
-    ]
+    # -progress writes key=value lines to stdout; errors alone go to stderr.
+    args = [ffmpeg_exe(), *_QUIET, "-nostats", "-progress", "pipe:1"]
+    args += ["-i", os.path.abspath(source_path), "-filter_complex", _filter_graph(rungs=rungs)]
     for index, rung in enumerate(rungs):
-        args += _rung_output_args(info=info, rung=rung, index=index)
-    _run_with_progress(args=args, cwd=out_dir, duration_s=info.duration_s, on_fraction=on_fraction, stage=stage)
+        args += _rung_output_args(rung=rung, index=index)
+    _run_with_progress(
+        args=args, cwd=out_dir, duration_s=info.duration_s, on_fraction=on_fraction, stage=stage
+    )
 
 
 def _run_with_progress(
@@ -318,7 +322,10 @@ def _run_with_progress(
                 return
             time.sleep(1.0)
 
-    threads = [threading.Thread(target=drain_stderr, daemon=True), threading.Thread(target=watchdog, daemon=True)]
+    threads = [
+        threading.Thread(target=drain_stderr, daemon=True),
+        threading.Thread(target=watchdog, daemon=True),
+    ]
     for thread in threads:
         thread.start()
     try:
@@ -340,7 +347,11 @@ def _run_with_progress(
     if stalled.is_set():
         raise EncodeError(f"ffmpeg stopped making progress while encoding {stage}")
     if process.returncode != 0:
-        raise EncodeError(_failure_reason(returncode=process.returncode, stderr_lines=list(stderr_tail), stage=stage))
+        raise EncodeError(
+            _failure_reason(
+                returncode=process.returncode, stderr_lines=list(stderr_tail), stage=stage
+            )
+        )
 
 
 def _failure_reason(*, returncode: int, stderr_lines: list[str], stage: str) -> str:
@@ -357,14 +368,16 @@ def _write_poster(*, source_path: str, out_dir: str, info: SourceInfo, rung: Run
     path = os.path.join(out_dir, POSTER_NAME)
     # Frame 0 is often black or a fade-in; a tenth of the way in usually shows the subject.
     for position in (info.duration_s * POSTER_POSITION, 0.0):
+        args = [ffmpeg_exe(), *_QUIET, "-ss", f"{position:.3f}", "-i", os.path.abspath(source_path)]
+        frame = {
+            "-map": "0:v:0",
+            "-frames:v": "1",
+            "-vf": f"scale={rung.width}:{rung.height},setsar=1",
+            "-q:v": str(POSTER_QUALITY),
+            "-update": "1",
+        }
         result = subprocess.run(
-            [
-                ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
-                "-ss", f"{position:.3f}", "-i", os.path.abspath(source_path),
-                "-map", "0:v:0", "-frames:v", "1",
-                "-vf", f"scale={rung.width}:{rung.height},setsar=1",
-                "-q:v", str(POSTER_QUALITY), "-update", "1", path,
-            ],
+            [*args, *_flatten(frame), path],
             capture_output=True,
             text=True,
             errors="replace",
@@ -373,7 +386,11 @@ def _write_poster(*, source_path: str, out_dir: str, info: SourceInfo, rung: Run
         if result.returncode == 0 and os.path.exists(path) and os.path.getsize(path) > 0:
             return
     raise EncodeError(
-        _failure_reason(returncode=result.returncode or 1, stderr_lines=result.stderr.splitlines(), stage="the poster")
+        _failure_reason(
+            returncode=result.returncode or 1,
+            stderr_lines=result.stderr.splitlines(),
+            stage="the poster",
+        )
     )
 
 
@@ -383,12 +400,17 @@ def _measure_rendition(*, out_dir: str, rung: Rung) -> Rendition:
     if "#EXT-X-ENDLIST" not in text:
         raise EncodeError(f"ffmpeg left the {rung.name} playlist unfinished")
     durations = [float(value) for value in _EXTINF_RE.findall(text)]
-    names = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    names = [
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    ]
     if not names or len(names) != len(durations):
         raise EncodeError(f"ffmpeg wrote no segments for the {rung.name} rendition")
     sizes = [os.path.getsize(os.path.join(out_dir, rung.name, name)) for name in names]
     # BANDWIDTH must cover the busiest segment (HLS spec), so measure it rather than trust the cap.
-    peak = max(size * 8 / max(duration, 0.001) for size, duration in zip(sizes, durations))
+    rates = [
+        size * 8 / max(duration, 0.001) for size, duration in zip(sizes, durations, strict=True)
+    ]
+    peak = max(rates)
     total_duration = sum(durations)
     average = sum(sizes) * 8 / max(total_duration, 0.001)
     return Rendition(
@@ -427,4 +449,5 @@ def _read(path: str) -> str:
         with open(path, encoding="utf-8") as handle:
             return handle.read()
     except FileNotFoundError:
-        raise EncodeError(f"ffmpeg did not write {os.path.basename(os.path.dirname(path))}/{os.path.basename(path)}") from None
+        name = os.path.join(os.path.basename(os.path.dirname(path)), os.path.basename(path))
+        raise EncodeError(f"ffmpeg did not write {name}") from None

@@ -133,7 +133,9 @@ def output_fps(*, source_fps: float) -> float:
     return min(source_fps, MAX_OUTPUT_FPS)
 
 
-def h264_level_for(*, width: int, height: int, fps: float, max_bitrate: int, vbv_buffer: int) -> str:
+def h264_level_for(
+    *, width: int, height: int, fps: float, max_bitrate: int, vbv_buffer: int
+) -> str:
     """Lowest H.264 level (High profile) that allows this size, rate and VBV."""
     mbs_wide = -(-width // 16)
     mbs_high = -(-height // 16)
@@ -156,7 +158,9 @@ def _make_rung(*, info: SourceInfo, nominal: int, short: int, fps: float) -> Run
     landscape = info.width >= info.height
     source_long = max(info.width, info.height)
     # Nearest even keeps the aspect best; the clamp stops a 1 px upscale of odd sources.
-    long_side = min(_even_round(short * source_long / min(info.width, info.height)), _even_down(source_long))
+    long_side = min(
+        _even_round(short * source_long / min(info.width, info.height)), _even_down(source_long)
+    )
     width, height = (long_side, short) if landscape else (short, long_side)
 
     bpp = BITS_PER_PIXEL.get(nominal, SMALL_RUNG_BITS_PER_PIXEL)

@@ -24,8 +24,10 @@ POSTER_BASENAME = "thumb"
 POSTER_NAME_MODIFIER = "_poster"
 AUDIO_SELECTOR = "Audio Selector 1"
 # QVBR quality per rung, from the AWS VOD presets (8 at 1080p, 7 below).
-QVBR_QUALITY_TOP = 8
+QVBR_QUALITY_1080P = 8
 QVBR_QUALITY = 7
+# MediaConvert's smallest output side; below it the source size is kept instead.
+MIN_OUTPUT_SIDE_PX = 32
 # One capture every 5 s, at most two: frame 0 is often black, so the poster is
 # the second one when the video is long enough to have it.
 POSTER_EVERY_S = 5
@@ -100,8 +102,7 @@ def build_create_job_params(
         job_input["AudioSelectors"] = {AUDIO_SELECTOR: {"DefaultSelection": "DEFAULT"}}
 
     hls_outputs = [
-        _hls_output(rung=rung, top=index == 0, exact_size=known_source, with_audio=with_audio)
-        for index, rung in enumerate(ladder)
+        _hls_output(rung=rung, exact_size=known_source, with_audio=with_audio) for rung in ladder
     ]
     params: dict[str, Any] = {
         "Role": role_arn,
@@ -143,10 +144,11 @@ def build_create_job_params(
     return params
 
 
-def _hls_output(*, rung: Rung, top: bool, exact_size: bool, with_audio: bool) -> dict[str, Any]:
+def _hls_output(*, rung: Rung, exact_size: bool, with_audio: bool) -> dict[str, Any]:
+    quality = QVBR_QUALITY_1080P if min(rung.width, rung.height) >= 1080 else QVBR_QUALITY
     h264: dict[str, Any] = {
         "RateControlMode": "QVBR",
-        "QvbrSettings": {"QvbrQualityLevel": QVBR_QUALITY_TOP if top else QVBR_QUALITY},
+        "QvbrSettings": {"QvbrQualityLevel": quality},
         "MaxBitrate": rung.video_max_bitrate,
         # AUTO lets MediaConvert align GOPs with the HLS segments.
         "GopSizeUnits": "AUTO",
@@ -154,12 +156,11 @@ def _hls_output(*, rung: Rung, top: bool, exact_size: bool, with_audio: bool) ->
         "CodecProfile": "HIGH",
         "CodecLevel": "AUTO",
     }
-    video: dict[str, Any] = {"Height": rung.height, "CodecSettings": {"Codec": "H_264", "H264Settings": h264}}
-    if exact_size:
-        # The rung size already is the display size: square pixels, stretched exactly
-        # (the ffmpeg path's setsar=1), or anamorphic sources would be widened twice.
-        video["Width"] = rung.width
-        video["ScalingBehavior"] = "STRETCH_TO_OUTPUT"
+    video: dict[str, Any] = {"CodecSettings": {"Codec": "H_264", "H264Settings": h264}}
+    _set_size(video=video, rung=rung, exact_size=exact_size)
+    if exact_size and min(rung.width, rung.height) >= MIN_OUTPUT_SIDE_PX:
+        # The rung size already is the display size: square pixels (the ffmpeg
+        # path's setsar=1), or anamorphic sources would be widened twice.
         h264.update({"ParControl": "SPECIFIED", "ParNumerator": 1, "ParDenominator": 1})
     output: dict[str, Any] = {
         "NameModifier": f"_{rung.name}",
@@ -186,7 +187,6 @@ def _hls_output(*, rung: Rung, top: bool, exact_size: bool, with_audio: bool) ->
 
 def _poster_output(*, rung: Rung, exact_size: bool) -> dict[str, Any]:
     video: dict[str, Any] = {
-        "Height": rung.height,
         "CodecSettings": {
             "Codec": "FRAME_CAPTURE",
             "FrameCaptureSettings": {
@@ -197,14 +197,22 @@ def _poster_output(*, rung: Rung, exact_size: bool) -> dict[str, Any]:
             },
         },
     }
-    if exact_size:
-        video["Width"] = rung.width
-        video["ScalingBehavior"] = "STRETCH_TO_OUTPUT"
+    _set_size(video=video, rung=rung, exact_size=exact_size)
     return {
         "NameModifier": POSTER_NAME_MODIFIER,
         "ContainerSettings": {"Container": "RAW"},
         "VideoDescription": video,
     }
+
+
+def _set_size(*, video: dict[str, Any], rung: Rung, exact_size: bool) -> None:
+    if min(rung.width, rung.height) < MIN_OUTPUT_SIDE_PX:
+        return  # no size at all: MediaConvert keeps the (tiny) input resolution
+    video["Height"] = rung.height
+    if exact_size:
+        # Width and height together are the display size, so stretch to exactly that.
+        video["Width"] = rung.width
+        video["ScalingBehavior"] = "STRETCH_TO_OUTPUT"
 
 
 class MediaConvertClient:
@@ -245,7 +253,9 @@ class MediaConvertClient:
         try:
             response = self._client.get_job(Id=job_id)
         except (ClientError, BotoCoreError) as error:
-            raise MediaConvertError(f"Could not read MediaConvert job {job_id}: {_describe(error)}") from error
+            raise MediaConvertError(
+                f"Could not read MediaConvert job {job_id}: {_describe(error)}"
+            ) from error
         return job_status_from_job(response["Job"])
 
 
@@ -253,7 +263,9 @@ def job_status_from_job(job: Mapping[str, Any]) -> JobStatus:
     """Turn a GetJob `Job` into a JobStatus (also usable on a stored copy of it)."""
     status = str(job.get("Status", "SUBMITTED"))
     groups: Sequence[Mapping[str, Any]] = job.get("Settings", {}).get("OutputGroups", [])
-    hls_destination = _destination(groups=groups, group_type="HLS_GROUP_SETTINGS", settings_key="HlsGroupSettings")
+    hls_destination = _destination(
+        groups=groups, group_type="HLS_GROUP_SETTINGS", settings_key="HlsGroupSettings"
+    )
     poster_destination = _destination(
         groups=groups, group_type="FILE_GROUP_SETTINGS", settings_key="FileGroupSettings"
     )
@@ -271,7 +283,8 @@ def job_status_from_job(job: Mapping[str, Any]) -> JobStatus:
         job_id=str(job.get("Id", "")),
         status=status,
         percent=int(percent) if percent is not None else None,
-        error_message=job.get("ErrorMessage") or (f"MediaConvert error {error_code}" if error_code else None),
+        error_message=job.get("ErrorMessage")
+        or (f"MediaConvert error {error_code}" if error_code else None),
         error_code=int(error_code) if error_code is not None else None,
         phase=job.get("CurrentPhase"),
         playlist_uri=hls_destination + ".m3u8" if complete and hls_destination else None,
@@ -280,7 +293,9 @@ def job_status_from_job(job: Mapping[str, Any]) -> JobStatus:
     )
 
 
-def _destination(*, groups: Sequence[Mapping[str, Any]], group_type: str, settings_key: str) -> str | None:
+def _destination(
+    *, groups: Sequence[Mapping[str, Any]], group_type: str, settings_key: str
+) -> str | None:
     for group in groups:
         settings = group.get("OutputGroupSettings", {})
         if settings.get("Type") == group_type:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import imageio_ffmpeg
 
@@ -26,13 +26,16 @@ MAX_DIMENSION_PX = 8192
 TAIL_CHECK_S = 2.0
 PROBE_TIMEOUT_S = 120.0
 
-# Demuxers that read one picture, not a video.
-_STILL_IMAGE_FORMATS = ("image2", "_pipe", "gif")
+# Demuxers that read one picture (png_pipe, jpeg_pipe...), not a video. Animated
+# GIFs are left to the duration check: a one-frame GIF is "too short".
+_STILL_IMAGE_FORMATS = ("image2", "_pipe")
 # ffmpeg renders any text file as ANSI art through these; none is a real upload.
 _TEXT_FORMATS = ("tty", "bin", "xbin", "adf", "idf")
 _TEXT_CODECS = ("ansi", "bintext", "xbin", "idf")
 
-_DURATION_RE = re.compile(r"Duration: (?:(\d+):(\d+):(\d+(?:\.\d+)?)|N/A)(?:.*?bitrate: (\d+) kb/s)?")
+_DURATION_RE = re.compile(
+    r"Duration: (?:(\d+):(\d+):(\d+(?:\.\d+)?)|N/A)(?:.*?bitrate: (\d+) kb/s)?"
+)
 _INPUT_RE = re.compile(r"^Input #0, ([^,]+(?:,[^ ]+)*), from", re.MULTILINE)
 _STREAM_RE = re.compile(r"^\s*Stream #0:(\d+)\S*: (Video|Audio|Subtitle|Data|Attachment): (.*)$")
 _SIZE_RE = re.compile(r", (\d+)x(\d+)(?=[ ,\]]|$)")
@@ -45,6 +48,9 @@ _ROTATE_TAG_RE = re.compile(r"^\s*rotate\s*:\s*(-?\d+)", re.MULTILINE)
 _CHANNELS_RE = re.compile(r"(\d+) channels")
 _LAYOUT_RE = re.compile(r"^(\d+)\.(\d+)(?:\.(\d+))?")
 _NAMED_LAYOUTS = {"mono": 1, "stereo": 2, "quad": 4, "downmix": 2, "hexagonal": 6, "octagonal": 8}
+_QUIET = ["-hide_banner", "-nostdin", "-v", "error"]
+# Decode to nowhere, reporting the last timestamp reached as out_time_us on stdout.
+_NULL_OUTPUT = ["-f", "null", "-", "-progress", "pipe:1", "-nostats"]
 _OUT_TIME_RE = re.compile(r"^out_time_us=(\d+)", re.MULTILINE)
 # ffmpeg's words for data that ends before the index says it should.
 _CORRUPTION_MARKERS = (
@@ -113,18 +119,21 @@ def probe_source(path: str) -> SourceInfo:
     if size == 0:
         raise InvalidSourceError("The file is empty")
 
-    header = _run_ffmpeg(["-hide_banner", "-nostdin", "-i", path])
-    _raise_for_open_failure(header)
-    info = _parse_header(header)
+    # Without an output ffmpeg just prints the stream summary and exits non-zero.
+    header = _run_ffmpeg(args=["-hide_banner", "-nostdin", "-i", path])
+    _raise_for_open_failure(result=header)
+    info = _parse_header(result=header)
     if info.duration_s <= 0:
         # Raw or streamed containers carry no duration; reading packets is cheap.
-        info = _with_duration(info, _duration_by_reading_packets(path))
-    _validate(info)
-    _check_tail_decodes(path, info)
+        info = replace(info, duration_s=_duration_by_reading_packets(path=path))
+    _validate(info=info)
+    _check_tail_decodes(path=path, info=info)
     return info
 
 
-def _run_ffmpeg(args: list[str], *, timeout_s: float = PROBE_TIMEOUT_S) -> subprocess.CompletedProcess[str]:
+def _run_ffmpeg(
+    *, args: list[str], timeout_s: float = PROBE_TIMEOUT_S
+) -> subprocess.CompletedProcess[str]:
     try:
         return subprocess.run(
             [ffmpeg_exe(), *args],
@@ -138,7 +147,7 @@ def _run_ffmpeg(args: list[str], *, timeout_s: float = PROBE_TIMEOUT_S) -> subpr
         raise InvalidSourceError("The file took too long to read and looks damaged") from None
 
 
-def _raise_for_open_failure(result: subprocess.CompletedProcess[str]) -> None:
+def _raise_for_open_failure(*, result: subprocess.CompletedProcess[str]) -> None:
     err = result.stderr
     lowered = err.lower()
     if "Input #0" in err:
@@ -156,11 +165,11 @@ def _raise_for_open_failure(result: subprocess.CompletedProcess[str]) -> None:
     raise InvalidSourceError("This file is not a video we can read")
 
 
-def _parse_header(result: subprocess.CompletedProcess[str]) -> SourceInfo:
+def _parse_header(*, result: subprocess.CompletedProcess[str]) -> SourceInfo:
     err = result.stderr
     input_match = _INPUT_RE.search(err)
     demuxer = input_match.group(1) if input_match else ""
-    streams = _split_streams(err)
+    streams = _split_streams(err=err)
     if demuxer in _TEXT_FORMATS:
         raise InvalidSourceError("This file is not a video we can read")
     video = next(
@@ -189,16 +198,16 @@ def _parse_header(result: subprocess.CompletedProcess[str]) -> SourceInfo:
         if num > 0 and den > 0:
             sar_num, sar_den = num, den
 
-    rotation = _parse_rotation(video.extra)
+    rotation = _parse_rotation(extra=video.extra)
     display_w = max(1, round(coded_w * sar_num / sar_den))
     display_h = coded_h
     if rotation in (90, 270):
         display_w, display_h = display_h, display_w
 
     audio = next((s for s in streams if s.kind == "Audio"), None)
-    channels = _parse_channels(audio.text) if audio else 0
+    channels = _parse_channels(text=audio.text) if audio else 0
 
-    duration_s, container_kbps = _parse_duration(err)
+    duration_s, container_kbps = _parse_duration(err=err)
     stream_kbps = _KBPS_RE.search(video.text)
     kbps = int(stream_kbps.group(1)) if stream_kbps else container_kbps
 
@@ -208,7 +217,7 @@ def _parse_header(result: subprocess.CompletedProcess[str]) -> SourceInfo:
         coded_width=coded_w,
         coded_height=coded_h,
         rotation=rotation,
-        fps=_parse_fps(video.text),
+        fps=_parse_fps(text=video.text),
         duration_s=duration_s,
         has_audio=audio is not None,
         audio_channels=channels,
@@ -217,7 +226,7 @@ def _parse_header(result: subprocess.CompletedProcess[str]) -> SourceInfo:
     )
 
 
-def _split_streams(err: str) -> list[_Stream]:
+def _split_streams(*, err: str) -> list[_Stream]:
     streams: list[_Stream] = []
     for line in err.splitlines():
         match = _STREAM_RE.match(line)
@@ -231,7 +240,7 @@ def _split_streams(err: str) -> list[_Stream]:
     return streams
 
 
-def _parse_rotation(extra: str) -> int:
+def _parse_rotation(*, extra: str) -> int:
     matrix = _ROTATION_RE.search(extra)
     if matrix:
         # ffmpeg reports the display matrix counter-clockwise; store it clockwise.
@@ -242,7 +251,7 @@ def _parse_rotation(extra: str) -> int:
     return 0
 
 
-def _parse_fps(text: str) -> float:
+def _parse_fps(*, text: str) -> float:
     for regex in (_FPS_RE, _TBR_RE):
         match = regex.search(text)
         if match:
@@ -253,7 +262,7 @@ def _parse_fps(text: str) -> float:
     return 30.0
 
 
-def _parse_channels(text: str) -> int:
+def _parse_channels(*, text: str) -> int:
     counted = _CHANNELS_RE.search(text)
     if counted:
         return int(counted.group(1))
@@ -270,7 +279,7 @@ def _parse_channels(text: str) -> int:
     return 2
 
 
-def _parse_duration(err: str) -> tuple[float, int | None]:
+def _parse_duration(*, err: str) -> tuple[float, int | None]:
     match = _DURATION_RE.search(err)
     if not match:
         return 0.0, None
@@ -281,22 +290,15 @@ def _parse_duration(err: str) -> tuple[float, int | None]:
     return hours * 3600 + minutes * 60 + seconds, kbps
 
 
-def _duration_by_reading_packets(path: str) -> float:
-    result = _run_ffmpeg(
-        ["-hide_banner", "-nostdin", "-v", "error", "-i", path, "-map", "0:v:0", "-c", "copy",
-         "-f", "null", "-", "-progress", "pipe:1", "-nostats"]
-    )
+def _duration_by_reading_packets(*, path: str) -> float:
+    # Copying packets to the null muxer reads the whole file without decoding it.
+    copy = ["-map", "0:v:0", "-c", "copy"]
+    result = _run_ffmpeg(args=[*_QUIET, "-i", path, *copy, *_NULL_OUTPUT])
     times = _OUT_TIME_RE.findall(result.stdout)
     return int(times[-1]) / 1_000_000 if times else 0.0
 
 
-def _with_duration(info: SourceInfo, duration_s: float) -> SourceInfo:
-    values = dict(info.__dict__)
-    values["duration_s"] = duration_s
-    return SourceInfo(**values)
-
-
-def _validate(info: SourceInfo) -> None:
+def _validate(*, info: SourceInfo) -> None:
     if min(info.coded_width, info.coded_height) < MIN_DIMENSION_PX:
         raise InvalidSourceError("The video picture is too small")
     if max(info.width, info.height) > MAX_DIMENSION_PX:
@@ -305,7 +307,7 @@ def _validate(info: SourceInfo) -> None:
         raise InvalidSourceError("The video is too short")
 
 
-def _check_tail_decodes(path: str, info: SourceInfo) -> None:
+def _check_tail_decodes(*, path: str, info: SourceInfo) -> None:
     """Decode the last seconds: a file cut short fails here even if its header is intact.
 
     Audio is decoded too because the container's duration is that of its
@@ -313,10 +315,8 @@ def _check_tail_decodes(path: str, info: SourceInfo) -> None:
     """
     start = max(0.0, info.duration_s - TAIL_CHECK_S)
     expected = info.duration_s - start
-    result = _run_ffmpeg(
-        ["-hide_banner", "-nostdin", "-v", "error", "-ss", f"{start:.3f}", "-i", path,
-         "-map", "0:v:0", "-map", "0:a:0?", "-f", "null", "-", "-progress", "pipe:1", "-nostats"]
-    )
+    streams = ["-map", "0:v:0", "-map", "0:a:0?"]
+    result = _run_ffmpeg(args=[*_QUIET, "-ss", f"{start:.3f}", "-i", path, *streams, *_NULL_OUTPUT])
     lowered = result.stderr.lower()
     if any(marker in lowered for marker in _CORRUPTION_MARKERS):
         raise InvalidSourceError("The file is truncated or corrupt")
