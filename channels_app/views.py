@@ -215,8 +215,11 @@ def channel_page(request, handle: str):
     channel = selectors.channel_get_by_handle(handle)
     if channel is None:
         raise Http404("No such channel.")
+    from social_app.selectors import subscription_get
+
     page = channel_public_videos(channel.channel_id, cursor=request.GET.get("after"))
     user = request.user
+    subscription = subscription_get(user=user, channel_id=channel.channel_id)
     return render(
         request,
         "channels_app/channel_page.html",
@@ -226,6 +229,10 @@ def channel_page(request, handle: str):
             "banner_url": media_url(channel.banner_key),
             "page": page,
             "cards": [(video, media_url(video.poster_key)) for video in page.items],
+            "subscribed": subscription is not None,
+            "notify": subscription.notify if subscription else None,
+            "subscriber_count": channel.subscriber_count,
+            "is_own_channel": user.is_authenticated and user.user_id == channel.owner_user_id,
             "can_edit": user.is_authenticated and (user.user_id == channel.owner_user_id or user.is_staff),
         },
     )

@@ -9,13 +9,17 @@ from videoplatform.dynamodb import ExpiresAtAttribute, base_meta, register
 
 @register
 class Comment(Model):
-    """Comment ids are ULIDs, so the sort key orders comments by time."""
+    """Comment ids sort by time: a top-level comment's id is a ULID, a reply's id is
+    ``<parent ULID>.<reply ULID>``, so a thread is contiguous in the partition and one
+    Query returns whole threads, newest thread first."""
 
     Meta = base_meta("Comments")
 
     video_id = UnicodeAttribute(hash_key=True)
     comment_id = UnicodeAttribute(range_key=True)
     user_id = UnicodeAttribute()
+    # Copied at write time so a page of comments costs no user lookups.
+    author_name = UnicodeAttribute(default="")
     text = UnicodeAttribute()
     parent_id = UnicodeAttribute(null=True)
     created_at = NumberAttribute()
@@ -81,4 +85,18 @@ class Notification(Model):
     link = UnicodeAttribute(default="")
     read = BooleanAttribute(default=False)
     created_at = NumberAttribute()
+    expires_at = ExpiresAtAttribute()
+
+
+@register
+class FeedEntry(Model):
+    """A published video in a subscriber's feed (written by the publish fan-out)."""
+
+    Meta = base_meta("FeedEntries", ttl_attribute="expires_at")
+
+    user_id = UnicodeAttribute(hash_key=True)
+    # "<published_at, 10 digits>#<video_id>": newest last in key order.
+    entry_id = UnicodeAttribute(range_key=True)
+    video_id = UnicodeAttribute()
+    channel_id = UnicodeAttribute()
     expires_at = ExpiresAtAttribute()

@@ -7,7 +7,7 @@ from pynamodb.attributes import (
     NumberAttribute,
     UnicodeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from videoplatform.dynamodb import base_meta, register
@@ -98,6 +98,17 @@ class VideoPendingIndex(GlobalSecondaryIndex):
     pending_since = NumberAttribute(range_key=True)
 
 
+class VideoFanoutIndex(GlobalSecondaryIndex):
+    """Sparse: published videos whose subscriber fan-out has not run yet."""
+
+    class Meta:
+        index_name = "fanout-index"
+        projection = KeysOnlyProjection()
+
+    fanout_partition = UnicodeAttribute(hash_key=True)
+    fanout_since = NumberAttribute(range_key=True)
+
+
 @register
 class Video(Model):
     Meta = base_meta("Videos")
@@ -139,9 +150,12 @@ class Video(Model):
     feed_partition = UnicodeAttribute(null=True)
     pending_partition = UnicodeAttribute(null=True)
     pending_since = NumberAttribute(null=True)
+    fanout_partition = UnicodeAttribute(null=True)
+    fanout_since = NumberAttribute(null=True)
 
     channel_index = VideoChannelIndex()
     owner_index = VideoOwnerIndex()
     channel_public_index = VideoChannelPublicIndex()
     public_feed_index = VideoPublicFeedIndex()
     pending_index = VideoPendingIndex()
+    fanout_index = VideoFanoutIndex()

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from channels_app.auth.sessions import login_required
-from channels_app.selectors import channel_get, channels_for_owner
+from channels_app.selectors import channels_for_owner
 from videoplatform.errors import ApplicationError, NotFound, PermissionDenied
 from videoplatform.http import error_page, form_error
 from videoplatform.storage import media_url
@@ -182,29 +182,40 @@ def video_retry(request, video_id: str):
 
 @require_GET
 def watch(request, video_id: str):
-    """The watch page."""
+    """The watch page: a fixed number of DynamoDB requests whatever the counts."""
+    from social_app.selectors import comments_page, watch_state
+
     try:
         video = selectors.video_for_viewer(video_id, user=request.user)
     except NotFound as error:
         return error_page(request, error)
-    channel = channel_get(video.channel_id)
+    state = watch_state(video=video, user=request.user)
     more = [
         v for v in selectors.channel_public_videos(video.channel_id, limit=7).items
         if v.video_id != video.video_id
     ][:6]
     playable = bool(video.playlist_key) and video.status in {VideoStatus.READY, VideoStatus.PROCESSING}
+    can_manage = services.can_manage(request.user, video)
     return render(
         request,
         "videos_app/watch.html",
         {
             "video": video,
-            "channel": channel,
+            "channel": state.channel,
+            "liked": state.liked,
+            "like_count": video.like_count,
+            "subscribed": state.subscription is not None,
+            "notify": state.subscription.notify if state.subscription else None,
+            "subscriber_count": state.channel.subscriber_count if state.channel else 0,
+            "is_own_channel": bool(state.channel and request.user.is_authenticated and state.channel.owner_user_id == request.user.user_id),
+            "comments": comments_page(video.video_id) if video.status == VideoStatus.READY else None,
             "poster_url": media_url(video.poster_key),
             "playable": playable,
             "playlist_url": reverse("playlist", args=[video.video_id, video.playlist_key.rsplit("/", 1)[-1]])
             if playable else "",
             "more": _cards(more),
-            "can_manage": services.can_manage(request.user, video),
+            "can_manage": can_manage,
+            "can_moderate": can_manage,
         },
     )
 

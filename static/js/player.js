@@ -7,6 +7,19 @@
   const quality = document.getElementById("quality");
   const src = container.dataset.src;
 
+  // A view counts when playback starts, once per page (the server dedupes per 30 min).
+  let viewSent = false;
+  video.addEventListener("playing", function () {
+    if (viewSent || !container.dataset.viewUrl) return;
+    viewSent = true;
+    const token = (document.cookie.match(/(?:^|; )csrftoken=([^;]+)/) || [])[1] || "";
+    fetch(container.dataset.viewUrl, {
+      method: "POST",
+      headers: { "X-CSRFToken": decodeURIComponent(token) },
+      credentials: "same-origin",
+    }).catch(function () {});
+  });
+
   if (window.Hls && window.Hls.isSupported()) {
     const hls = new window.Hls({ capLevelToPlayerSize: false });
     window.videoPlayer = hls;

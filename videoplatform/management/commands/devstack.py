@@ -27,7 +27,7 @@ from videoplatform.local_servers import (
 )
 
 DATA_DIR = BASE_DIR / ".data"
-BACKGROUND_COMMANDS = ("transcode_worker", "live_ingest")
+BACKGROUND_COMMANDS = ("transcode_worker", "notification_worker", "live_ingest")
 
 
 def _port_of(url: str, name: str) -> int:

@@ -1,0 +1,220 @@
+"""Likes, comments, subscriptions, feeds, notifications and view counts."""
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from channels_app.auth.sessions import login_required
+from channels_app.selectors import channel_get_by_handle
+from social_app import selectors, services
+from videos_app.selectors import video_for_viewer
+from videoplatform.errors import ApplicationError, NotFound, PermissionDenied
+from videoplatform.http import error_page
+from videoplatform.storage import media_url
+
+
+def _back_to_watch(video_id: str, anchor: str = "") -> HttpResponse:
+    return redirect(reverse("watch", args=[video_id]) + anchor)
+
+
+def _error(request, error: ApplicationError, *, fallback):
+    """htmx gets the message with the error status; a plain form POST gets a message."""
+    if isinstance(error, PermissionDenied | NotFound) and not request.htmx:
+        return error_page(request, error)
+    if request.htmx:
+        return HttpResponse(
+            f'<p class="error" role="alert">{error.message}</p>'.replace("<script", "&lt;script"),
+            status=error.status_code,
+            headers={"HX-Retarget": "#messages", "HX-Reswap": "innerHTML"},
+        )
+    messages.error(request, error.message)
+    return fallback
+
+
+@login_required
+@require_POST
+def like(request, video_id: str):
+    """Like or unlike a video (the form says which, so a repeat changes nothing)."""
+    wanted = request.POST.get("liked") == "1"
+    try:
+        liked, count = services.like_set(user=request.user, video_id=video_id, liked=wanted)
+    except ApplicationError as error:
+        return _error(request, error, fallback=_back_to_watch(video_id))
+    if request.htmx:
+        return render(request, "social_app/_like_button.html", {"video_id": video_id, "liked": liked, "like_count": count})
+    return _back_to_watch(video_id)
+
+
+@login_required
+@require_POST
+def comment_create(request, video_id: str):
+    """Post a comment or a reply."""
+    try:
+        comment = services.comment_post(
+            user=request.user, video_id=video_id, text=request.POST.get("text", ""),
+            parent_id=request.POST.get("parent_id") or None,
+        )
+    except ApplicationError as error:
+        return _error(request, error, fallback=_back_to_watch(video_id, "#comments"))
+    if request.htmx:
+        return _comments_partial(request, video_id)
+    messages.success(request, "Comment posted.")
+    return _back_to_watch(video_id, f"#comment-{comment.comment_id}")
+
+
+def _comments_partial(request, video_id: str):
+    video = video_for_viewer(video_id, user=request.user)
+    page = selectors.comments_page(video_id)
+    return render(request, "social_app/_comments.html", {"video": video, "comments": page, "can_moderate": _can_moderate(request.user, video)})
+
+
+def _can_moderate(user, video) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and (user.is_staff or user.user_id == video.owner_user_id))
+
+
+@require_GET
+def comments_more(request, video_id: str):
+    """The next page of comments ("Load more")."""
+    try:
+        video = video_for_viewer(video_id, user=request.user)
+    except NotFound:
+        raise Http404 from None
+    page = selectors.comments_page(video_id, cursor=request.GET.get("after"))
+    return render(
+        request, "social_app/_comment_threads.html",
+        {"video": video, "comments": page, "can_moderate": _can_moderate(request.user, video)},
+    )
+
+
+@login_required
+@require_POST
+def comment_edit(request, video_id: str, comment_id: str):
+    """Edit your own comment."""
+    try:
+        services.comment_edit(user=request.user, video_id=video_id, comment_id=comment_id, text=request.POST.get("text", ""))
+    except ApplicationError as error:
+        return _error(request, error, fallback=_back_to_watch(video_id, "#comments"))
+    if request.htmx:
+        return _comments_partial(request, video_id)
+    return _back_to_watch(video_id, f"#comment-{comment_id}")
+
+
+@login_required
+@require_POST
+def comment_delete(request, video_id: str, comment_id: str):
+    """Delete a comment (its author, the video's owner or staff)."""
+    try:
+        services.comment_delete(user=request.user, video_id=video_id, comment_id=comment_id)
+    except ApplicationError as error:
+        return _error(request, error, fallback=_back_to_watch(video_id, "#comments"))
+    if request.htmx:
+        return _comments_partial(request, video_id)
+    messages.success(request, "Comment deleted.")
+    return _back_to_watch(video_id, "#comments")
+
+
+@login_required
+@require_POST
+def subscribe(request, handle: str):
+    """Subscribe to or unsubscribe from a channel."""
+    channel = channel_get_by_handle(handle)
+    if channel is None:
+        raise Http404("No such channel.")
+    wanted = request.POST.get("subscribed") == "1"
+    fallback = redirect(request.POST.get("back") if (request.POST.get("back") or "").startswith("/watch/") else reverse("channel_page", args=[channel.handle]))
+    try:
+        subscribed, count = services.subscription_set(user=request.user, channel_id=channel.channel_id, subscribed=wanted)
+    except ApplicationError as error:
+        return _error(request, error, fallback=fallback)
+    if request.htmx:
+        return render(
+            request, "social_app/_subscribe_button.html",
+            {"channel": channel, "subscribed": subscribed, "subscriber_count": count, "notify": "all" if subscribed else None},
+        )
+    return fallback
+
+
+@login_required
+@require_POST
+def subscription_notify(request, handle: str):
+    """Choose notifications for a subscription: all or none."""
+    channel = channel_get_by_handle(handle)
+    if channel is None:
+        raise Http404("No such channel.")
+    try:
+        services.subscription_set_notify(user=request.user, channel_id=channel.channel_id, notify=request.POST.get("notify", ""))
+    except ApplicationError as error:
+        return _error(request, error, fallback=redirect("channel_page", handle=channel.handle))
+    messages.success(request, "Notification setting saved.")
+    return redirect("channel_page", handle=channel.handle)
+
+
+@require_POST
+def view(request, video_id: str):
+    """Count a view when playback starts (sent by the player, once per page)."""
+    if request.user.is_authenticated:
+        viewer = f"u:{request.user.user_id}"
+    else:
+        if not request.session.session_key:
+            request.session.save()
+        viewer = f"s:{request.session.session_key}"
+    try:
+        counted = services.view_record(video_id=video_id, viewer_key=viewer, user=request.user)
+    except NotFound:
+        return JsonResponse({"error": "not found"}, status=404)
+    return JsonResponse({"counted": counted})
+
+
+@login_required
+@require_GET
+def subscription_feed(request):
+    """Newest videos from the channels you follow."""
+    page = selectors.subscription_feed(user=request.user, cursor=request.GET.get("after"))
+    cards = [(video, media_url(video.poster_key)) for video in page.items]
+    return render(request, "social_app/feed.html", {"page": page, "cards": cards, "heading": "Subscriptions"})
+
+
+@login_required
+@require_GET
+def liked_videos(request):
+    """Videos you liked."""
+    page = selectors.liked_videos(user=request.user, cursor=request.GET.get("after"))
+    cards = [(video, media_url(video.poster_key)) for video in page.items]
+    return render(request, "social_app/feed.html", {"page": page, "cards": cards, "heading": "Liked videos"})
+
+
+@login_required
+@require_GET
+def notifications(request):
+    """Your notifications, newest first."""
+    page = selectors.notifications_page(user=request.user, cursor=request.GET.get("after"))
+    return render(request, "social_app/notifications.html", {"page": page})
+
+
+@login_required
+@require_GET
+def bell(request):
+    """The unread count in the navigation (htmx refreshes it)."""
+    count = selectors.unread_count(user=request.user)
+    return render(request, "social_app/_bell.html", {"unread": count, "cap": selectors.UNREAD_CAP})
+
+
+@login_required
+@require_POST
+def notifications_read_all(request):
+    """Mark all as read."""
+    services.notifications_mark_all_read(user=request.user)
+    return redirect("notifications")
+
+
+@login_required
+@require_GET
+def notification_open(request, notification_id: str):
+    """Open a notification: mark it read and follow its link."""
+    try:
+        item = services.notification_mark_read(user=request.user, notification_id=notification_id)
+    except NotFound:
+        raise Http404 from None
+    return redirect(item.link or "notifications")
