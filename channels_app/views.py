@@ -220,6 +220,9 @@ def channel_page(request, handle: str):
     page = channel_public_videos(channel.channel_id, cursor=request.GET.get("after"))
     user = request.user
     subscription = subscription_get(user=user, channel_id=channel.channel_id)
+    from live_app.selectors import live_now
+
+    live = live_now(channel.channel_id)
     return render(
         request,
         "channels_app/channel_page.html",
@@ -229,6 +232,7 @@ def channel_page(request, handle: str):
             "banner_url": media_url(channel.banner_key),
             "page": page,
             "cards": [(video, media_url(video.poster_key)) for video in page.items],
+            "live": live,
             "subscribed": subscription is not None,
             "notify": subscription.notify if subscription else None,
             "subscriber_count": channel.subscriber_count,

@@ -45,7 +45,11 @@ class LivestreamSession(Model):
     status = UnicodeAttribute(default=LiveStatus.CREATED)
     # Secret: shown only to the owner, never logged.
     stream_key = UnicodeAttribute(null=True)
-    ivs_channel_arn = UnicodeAttribute(null=True)
+    ingest_url = UnicodeAttribute(null=True)
+    # The backend's channel (an IVS channel ARN, or "local:channel/<stream_id>"):
+    # AWS events name it, and a UniqueClaim "livechannel#<arn>" maps it back here.
+    channel_arn = UnicodeAttribute(null=True)
+    stream_key_arn = UnicodeAttribute(null=True)
     playback_url = UnicodeAttribute(null=True)
     replay_video_id = UnicodeAttribute(null=True)
     created_at = NumberAttribute()
@@ -54,3 +58,7 @@ class LivestreamSession(Model):
 
     channel_index = LiveChannelIndex()
     owner_index = LiveOwnerIndex()
+
+    def __repr__(self) -> str:
+        # PynamoDB's repr lists every attribute; the stream key must never reach a log.
+        return f"LivestreamSession(stream_id={self.stream_id!r}, status={self.status!r})"

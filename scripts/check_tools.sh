@@ -15,6 +15,17 @@ if ! command -v python3 >/dev/null; then
   echo "python3 (3.11+) is missing: apt-get install python3 python3-venv" >&2
   missing=1
 fi
+# The local live ingest: nginx with the RTMP module, run as a user process.
+if [ ! -f /usr/lib/nginx/modules/ngx_rtmp_module.so ] || [ ! -x /usr/sbin/nginx ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "Installing nginx with the RTMP module for the local live ingest..."
+    apt-get install -y -q nginx-light libnginx-mod-rtmp >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q nginx-light libnginx-mod-rtmp >/dev/null; }
+  fi
+  if [ ! -f /usr/lib/nginx/modules/ngx_rtmp_module.so ] || [ ! -x /usr/sbin/nginx ]; then
+    echo "nginx with the RTMP module is missing (local live ingest): sudo apt-get install nginx-light libnginx-mod-rtmp" >&2
+    missing=1
+  fi
+fi
 if [ "${1:-}" = "--browser" ] && ! command -v chromium >/dev/null; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
     echo "Installing Debian's chromium for the browser tests..."

@@ -247,3 +247,13 @@ COMMENTS_PER_MINUTE = env_int("COMMENTS_PER_MINUTE", 10)
 if DJANGO_ENV == "test":
     # Test sessions create hundreds of accounts; the production hasher costs ~0.5 s each.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# --- Live ----------------------------------------------------------------------------
+LIVE_BACKEND = env("LIVE_BACKEND", "local")  # "local" | "ivs"
+LIVE_RTMP_HOST = env("LIVE_RTMP_HOST", "127.0.0.1")
+LIVE_RTMP_PORT = env_int("LIVE_RTMP_PORT", 1935)
+LIVE_CALLBACK_PORT = env_int("LIVE_CALLBACK_PORT", 8935)
+IVS_LATENCY_MODE = env("IVS_LATENCY_MODE", "LOW")
+IVS_CHANNEL_TYPE = env("IVS_CHANNEL_TYPE", "STANDARD")
+IVS_RECORDING_CONFIGURATION_ARN = env("IVS_RECORDING_CONFIGURATION_ARN")
+IVS_PLAYBACK_PRIVATE_KEY = env("IVS_PLAYBACK_PRIVATE_KEY")

@@ -7,6 +7,7 @@ urlpatterns = [
     path("hooks/aws/events/", hooks.aws_events, name="aws_events"),
     path("", include("videos_app.urls")),
     path("", include("social_app.urls")),
+    path("", include("live_app.urls")),
     path("", include("channels_app.urls")),
 ]
 

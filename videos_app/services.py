@@ -37,6 +37,11 @@ def raw_key(video_id: str) -> str:
     return f"raw/{video_id}/{SOURCE_NAME}"
 
 
+def source_key_of(video: Video) -> str:
+    """Where the original is in the raw bucket (a live recording keeps its own key)."""
+    return video.source_key or raw_key(video.video_id)
+
+
 def hls_prefix(video_id: str) -> str:
     return f"hls/{video_id}/"
 
@@ -85,7 +90,7 @@ def _transition(video: Video, *, from_statuses, actions, extra_condition=None) -
     return True
 
 
-def _pending_actions(status: VideoStatus) -> list:
+def pending_actions(status: VideoStatus) -> list:
     return [
         Video.status.set(str(status)),
         Video.pending_partition.set(PENDING_PARTITION),
@@ -170,7 +175,7 @@ def video_mark_uploaded(*, actor, video: Video) -> Video:
     moved = _transition(
         video,
         from_statuses=[VideoStatus.UPLOADING],
-        actions=[*_pending_actions(VideoStatus.UPLOADED), Video.source_bytes.set(stored.size)],
+        actions=[*pending_actions(VideoStatus.UPLOADED), Video.source_bytes.set(stored.size)],
     )
     if not moved:
         video.refresh()
@@ -201,13 +206,13 @@ def video_retry(*, actor, video: Video) -> Video:
     require_manager(actor, video)
     if video.status != VideoStatus.FAILED:
         raise ApplicationError("Only a failed video can be retried.")
-    if storage.head_object(bucket=settings.S3_RAW_BUCKET, key=raw_key(video.video_id)) is None:
+    if storage.head_object(bucket=settings.S3_RAW_BUCKET, key=source_key_of(video)) is None:
         raise ApplicationError("The original file is gone; delete this video and upload it again.")
     moved = _transition(
         video,
         from_statuses=[VideoStatus.FAILED],
         actions=[
-            *_pending_actions(VideoStatus.UPLOADED),
+            *pending_actions(VideoStatus.UPLOADED),
             Video.status_reason.remove(),
             Video.attempts.set(0),
             Video.job_id.remove(),
@@ -273,7 +278,7 @@ def video_delete(*, actor, video: Video) -> None:
         if condition_failed(error):
             return  # already gone
         raise
-    storage.delete_object(bucket=settings.S3_RAW_BUCKET, key=raw_key(video.video_id))
+    storage.delete_object(bucket=settings.S3_RAW_BUCKET, key=source_key_of(video))
     storage.delete_prefix(bucket=settings.S3_MEDIA_BUCKET, prefix=hls_prefix(video.video_id))
 
 
@@ -309,7 +314,7 @@ def video_renew_lease(*, video: Video, worker_id: str) -> bool:
 
 def video_queue(*, video: Video, job_id: str | None = None) -> bool:
     """uploaded -> queued (the ffmpeg worker picks it up, or MediaConvert has the job)."""
-    actions = _pending_actions(VideoStatus.QUEUED)
+    actions = pending_actions(VideoStatus.QUEUED)
     if job_id:
         actions.append(Video.job_id.set(job_id))
     return _transition(video, from_statuses=[VideoStatus.UPLOADED], actions=actions)
@@ -322,7 +327,7 @@ def video_requeue_expired(*, video: Video, now: int | None = None) -> bool:
         video,
         from_statuses=[VideoStatus.PROCESSING],
         actions=[
-            *_pending_actions(VideoStatus.QUEUED),
+            *pending_actions(VideoStatus.QUEUED),
             Video.lease_owner.remove(),
             Video.lease_expires_at.remove(),
             Video.job_id.remove(),

@@ -1,5 +1,7 @@
 """Home page, upload dashboard, studio video list, watch page and playlists."""
 
+import posixpath
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
@@ -231,7 +233,9 @@ def playlist(request, video_id: str, name: str):
         raise Http404
     if not playback.valid_playlist_name(name):
         raise Http404
-    key = services.hls_prefix(video.video_id) + name
+    # Names resolve against the master playlist's folder: hls/<id>/ for our own
+    # transcodes, the recording prefix for an IVS replay.
+    key = posixpath.join(posixpath.dirname(video.playlist_key), name)
     try:
         text = playback.load_playlist(key)
     except playback.PlaylistNotFound:

@@ -154,7 +154,7 @@ class TranscodeWorker:
         prefix = services.hls_prefix(video.video_id)
         try:
             source = tmp / "source"
-            s3_client().download_file(settings.S3_RAW_BUCKET, services.raw_key(video.video_id), str(source))
+            s3_client().download_file(settings.S3_RAW_BUCKET, services.source_key_of(video), str(source))
             try:
                 info = probe_source(str(source))
             except InvalidSourceError as error:

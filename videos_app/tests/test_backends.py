@@ -68,7 +68,7 @@ class TestMediaConvertBackend:
                 "StatusUpdateInterval": ANY,
             },
         )
-        video.update(actions=services._pending_actions(VideoStatus.UPLOADED))
+        video.update(actions=services.pending_actions(VideoStatus.UPLOADED))
         backend.submit(video=video)
         video = video_get(video.video_id, consistent=True)
         assert video.status == VideoStatus.QUEUED and video.job_id == "1671476818694-abc"
@@ -77,7 +77,7 @@ class TestMediaConvertBackend:
         """A COMPLETE job whose event was missed is settled from GetJob: the video is ready."""
         backend, stubber = mediaconvert
         video = uploaded(creator, creator_channel)
-        video.update(actions=[*services._pending_actions(VideoStatus.QUEUED), type(video).job_id.set("job-9")])
+        video.update(actions=[*services.pending_actions(VideoStatus.QUEUED), type(video).job_id.set("job-9")])
         destination = f"s3://{settings.S3_MEDIA_BUCKET}/hls/{video.video_id}/master"
         stubber.add_response(
             "get_job",
@@ -103,7 +103,7 @@ class TestMediaConvertBackend:
         """An ERROR job is settled as failed with MediaConvert's message."""
         backend, stubber = mediaconvert
         video = uploaded(creator, creator_channel)
-        video.update(actions=[*services._pending_actions(VideoStatus.PROCESSING), type(video).job_id.set("job-e")])
+        video.update(actions=[*services.pending_actions(VideoStatus.PROCESSING), type(video).job_id.set("job-e")])
         stubber.add_response(
             "get_job",
             {"Job": {"Id": "job-e", "Role": "r", "Status": "ERROR", "Settings": {}, "ErrorCode": 1040, "ErrorMessage": "Invalid input file"}},
@@ -117,7 +117,7 @@ class TestMediaConvertBackend:
         """When CreateJob fails the video stays "uploaded" so reconcile can submit it again."""
         backend, stubber = mediaconvert
         video = uploaded(creator, creator_channel)
-        video.update(actions=services._pending_actions(VideoStatus.UPLOADED))
+        video.update(actions=services.pending_actions(VideoStatus.UPLOADED))
         stubber.add_client_error("create_job", service_error_code="TooManyRequestsException", http_status_code=429)
         backend.submit(video=video)
         assert video_get(video.video_id, consistent=True).status == VideoStatus.UPLOADED
@@ -128,7 +128,7 @@ class TestFirstPlayable:
         """A PROGRESSING event carrying the first rung's playlist makes the watch page play
         while the video is still processing, before COMPLETE."""
         video = uploaded(creator, creator_channel)
-        video.update(actions=services._pending_actions(VideoStatus.QUEUED))
+        video.update(actions=services.pending_actions(VideoStatus.QUEUED))
         video = video_get(video.video_id, consistent=True)
         assert services.video_claim(video=video, worker_id="w", job_id="job-fp")
         detail = {
@@ -180,7 +180,7 @@ class TestCloudFrontUrls:
 def test_reconcile_dry_run_changes_nothing(creator, creator_channel):
     """--dry-run reports an expired lease but leaves the video as it was."""
     video = uploaded(creator, creator_channel)
-    video.update(actions=services._pending_actions(VideoStatus.QUEUED))
+    video.update(actions=services.pending_actions(VideoStatus.QUEUED))
     video = video_get(video.video_id, consistent=True)
     assert services.video_claim(video=video, worker_id="gone", job_id="j")
     video.update(actions=[type(video).lease_expires_at.set(1)])

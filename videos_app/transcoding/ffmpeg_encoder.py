@@ -4,16 +4,21 @@ Output layout in `out_dir`::
 
     master.m3u8                 multivariant playlist (lowest rung first)
     poster.jpg                  a frame about 10% into the video
-    <rung>/index.m3u8           VOD media playlist, e.g. 360p/index.m3u8
+    <rung>/index.m3u8           media playlist, e.g. 360p/index.m3u8
     <rung>/seg_00000.ts         MPEG-TS segments, 4 s each (the last may be shorter)
 
-To make the video watchable early, the lowest rung is encoded alone first (a
-small, fast encode), a master listing only it is written and
-`on_first_playable` is called so the caller can upload and publish it. The
-other rungs then come from one ffmpeg process that decodes the source once and
-splits it into one scaler + x264 encoder per rung; the final master replaces
-the first. Keyframes are forced on the same 4 s grid in every process, so
-segment boundaries line up across rungs and players can switch at any segment.
+To make the video watchable within seconds, the lowest rung is encoded alone
+first, by a fast encoder, as an EVENT playlist that grows segment by segment.
+As soon as its first segment is written, a master listing only that rung is
+written and `on_first_playable` is called so the caller can publish it; while
+the rung grows the callback is called again with the newer segments (at most
+every PUBLISH_EVERY_S), and a last time when the rung is complete and its
+playlist has become VOD. A viewer can start from the beginning at once and
+never waits for the rest of the ladder. The other rungs then come from one
+ffmpeg process that decodes the source once and splits it into one scaler +
+x264 encoder per rung; the final master replaces the first. Keyframes are
+forced on the same 4 s grid in every process, so segment boundaries line up
+across rungs and players can switch at any segment.
 """
 
 from __future__ import annotations

@@ -1,0 +1,47 @@
+"""The live backend interface: Amazon IVS in production, the local RTMP ingest by default."""
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+
+
+class LiveBackendError(Exception):
+    """The live backend could not do what was asked; ``reason`` is safe to show or log."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class LiveChannel:
+    """Where a creator publishes to and viewers play from; ``stream_key`` is a secret."""
+
+    channel_arn: str | None
+    ingest_url: str
+    # Out of the repr so logs and tracebacks that print a channel don't show the key.
+    stream_key: str = field(repr=False)
+    playback_url: str | None
+    stream_key_arn: str | None = None
+
+
+class LiveBackend(ABC):
+    name: str
+    player: str  # "ivs" or "hls": which player the live page loads
+
+    @abstractmethod
+    def create_channel(self, *, stream_id: str, name: str, private: bool) -> LiveChannel:
+        """Create a channel with its stream key for one live session."""
+
+    @abstractmethod
+    def rotate_stream_key(self, *, channel: LiveChannel) -> LiveChannel:
+        """Replace the channel's stream key; returns the channel with the new key."""
+
+    @abstractmethod
+    def delete_channel(self, *, channel: LiveChannel) -> None:
+        """Remove the channel; deleting one that is already gone is not an error."""
+
+    @abstractmethod
+    def playback_url(
+        self, *, channel: LiveChannel, private: bool, viewer_id: str | None
+    ) -> str | None:
+        """The URL a viewer's player loads, signed for private channels; None if unknown."""

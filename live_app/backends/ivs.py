@@ -1,0 +1,235 @@
+"""Live streaming with Amazon IVS: channels, stream keys, recording to S3, private playback."""
+
+import logging
+import re
+import time
+from dataclasses import replace
+from typing import Any
+
+import jwt
+from botocore.exceptions import BotoCoreError, ClientError
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+from live_app.backends.base import LiveBackend, LiveBackendError, LiveChannel
+
+logger = logging.getLogger(__name__)
+
+PLAYBACK_TOKEN_SECONDS = 300
+# IVS refuses a viewer-id longer than this.
+MAX_VIEWER_ID_LENGTH = 40
+RECORDING_ACTIVE_TIMEOUT_SECONDS = 60.0
+RECORDING_POLL_SECONDS = 1.0
+
+_EXPLANATIONS = {
+    "AccessDeniedException": "the AWS credentials are not allowed to do this",
+    "ConflictException": "IVS reports a conflict (the channel may be live)",
+    "PendingVerification": "the AWS account is still pending verification",
+    "ResourceNotFoundException": "IVS does not know this resource",
+    "ServiceQuotaExceededException": "the IVS quota for this account is used up",
+    "StreamUnavailable": "IVS could not reach the stream",
+    "ThrottlingException": "IVS is throttling requests; try again shortly",
+    "ValidationException": "IVS rejected the request's parameters",
+}
+
+
+def _error_code(error: ClientError) -> str:
+    return error.response.get("Error", {}).get("Code", "")
+
+
+def _backend_error(action: str, error: Exception) -> LiveBackendError:
+    # Only the error code reaches the reason: AWS messages can carry account ids and
+    # principal ARNs, and nothing here may echo a stream key.
+    if isinstance(error, ClientError):
+        code = _error_code(error) or "Error"
+        explanation = _EXPLANATIONS.get(code, "IVS refused the request")
+        reason = f"Could not {action}: {explanation} ({code})."
+    else:
+        reason = f"Could not {action}: IVS could not be reached ({type(error).__name__})."
+    logger.warning("IVS call failed: %s", reason)
+    return LiveBackendError(reason)
+
+
+def _ivs_name(name: str) -> str:
+    # IVS names allow only [a-zA-Z0-9-_], up to 128 characters; titles are free text.
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-")[:128]
+
+
+class IvsBackend(LiveBackend):
+    name = "ivs"
+    player = "ivs"
+
+    def __init__(
+        self,
+        *,
+        client: Any,
+        latency_mode: str = "LOW",
+        channel_type: str = "STANDARD",
+        recording_configuration_arn: str | None = None,
+        playback_private_key_pem: str | None = None,
+        playback_key_pair_arn: str | None = None,
+        allowed_origin: str | None = None,
+    ) -> None:
+        self.client = client
+        self.latency_mode = latency_mode
+        self.channel_type = channel_type
+        self.recording_configuration_arn = recording_configuration_arn or None
+        self.playback_private_key_pem = playback_private_key_pem or None
+        # Not put in tokens (IVS checks them against the imported key pairs); kept so
+        # operators can see which imported pair the private key belongs to.
+        self.playback_key_pair_arn = playback_key_pair_arn or None
+        self.allowed_origin = allowed_origin or None
+        if self.playback_private_key_pem:
+            self._check_private_key(self.playback_private_key_pem)
+
+    @staticmethod
+    def _check_private_key(pem: str) -> None:
+        # Fails at start-up rather than on the first private viewer.
+        try:
+            key = load_pem_private_key(pem.encode(), password=None)
+        except (ValueError, TypeError):
+            raise LiveBackendError("The IVS playback private key is not a readable PEM key.")
+        if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != "secp384r1":
+            raise LiveBackendError("The IVS playback private key must be an EC P-384 key.")
+
+    def _call(self, action: str, operation: str, *, tolerate: str | None = None, **params):
+        """Call an IVS operation; errors become LiveBackendError, except a ``tolerate`` code."""
+        try:
+            return getattr(self.client, operation)(**params)
+        except ClientError as error:
+            if tolerate is not None and _error_code(error) == tolerate:
+                return None
+            raise _backend_error(action, error) from error
+        except BotoCoreError as error:
+            raise _backend_error(action, error) from error
+
+    def create_channel(self, *, stream_id: str, name: str, private: bool) -> LiveChannel:
+        params: dict[str, Any] = {
+            "name": _ivs_name(name),
+            "latencyMode": self.latency_mode,
+            "type": self.channel_type,
+            "authorized": private,
+            "tags": {"stream_id": stream_id},
+        }
+        if self.recording_configuration_arn:
+            params["recordingConfigurationArn"] = self.recording_configuration_arn
+        response = self._call("create the IVS channel", "create_channel", **params)
+        channel = response["channel"]
+        stream_key = response["streamKey"]
+        return LiveChannel(
+            channel_arn=channel["arn"],
+            ingest_url=f"rtmps://{channel['ingestEndpoint']}:443/app/",
+            stream_key=stream_key["value"],
+            playback_url=channel.get("playbackUrl"),
+            stream_key_arn=stream_key["arn"],
+        )
+
+    def rotate_stream_key(self, *, channel: LiveChannel) -> LiveChannel:
+        if not channel.channel_arn or not channel.stream_key_arn:
+            raise LiveBackendError("Could not rotate the stream key: the channel is not an IVS one.")
+        self._call(
+            "stop the stream before rotating its key",
+            "stop_stream",
+            tolerate="ChannelNotBroadcasting",
+            channelArn=channel.channel_arn,
+        )
+        # A missing old key means an earlier rotation failed after deleting it: carry on
+        # so this retry finishes the job.
+        self._call(
+            "delete the old stream key",
+            "delete_stream_key",
+            tolerate="ResourceNotFoundException",
+            arn=channel.stream_key_arn,
+        )
+        response = self._call(
+            "create a new stream key", "create_stream_key", channelArn=channel.channel_arn
+        )
+        stream_key = response["streamKey"]
+        return replace(channel, stream_key=channel.stream_key, stream_key_arn=stream_key["arn"])
+
+    def delete_channel(self, *, channel: LiveChannel) -> None:
+        if not channel.channel_arn:
+            return
+        self._call(
+            "delete the IVS channel",
+            "delete_channel",
+            tolerate="ResourceNotFoundException",
+            arn=channel.channel_arn,
+        )
+
+    def playback_url(
+        self, *, channel: LiveChannel, private: bool, viewer_id: str | None
+    ) -> str | None:
+        if not channel.playback_url:
+            return None
+        if not private:
+            return channel.playback_url
+        return f"{channel.playback_url}?token={self._playback_token(channel, viewer_id)}"
+
+    def _playback_token(self, channel: LiveChannel, viewer_id: str | None) -> str:
+        if not self.playback_private_key_pem:
+            raise LiveBackendError("Private playback needs an IVS playback private key in settings.")
+        if viewer_id is not None and len(viewer_id) > MAX_VIEWER_ID_LENGTH:
+            raise LiveBackendError(
+                f"An IVS viewer id is at most {MAX_VIEWER_ID_LENGTH} characters."
+            )
+        claims: dict[str, Any] = {
+            "aws:channel-arn": channel.channel_arn,
+            # IVS reads exp in Unix seconds; a millisecond value would never expire.
+            "exp": int(time.time()) + PLAYBACK_TOKEN_SECONDS,
+        }
+        if self.allowed_origin:
+            claims["aws:access-control-allow-origin"] = self.allowed_origin
+        if viewer_id is not None:
+            claims["aws:viewer-id"] = viewer_id
+        return jwt.encode(claims, self.playback_private_key_pem, algorithm="ES384")
+
+    def ensure_recording_configuration(self, *, bucket: str, name: str) -> str:
+        """The ARN of an ACTIVE recording configuration writing to ``bucket``, made if missing."""
+        try:
+            existing = self._find_recording_configuration(bucket)
+            if existing is None:
+                response = self.client.create_recording_configuration(
+                    name=_ivs_name(name),
+                    destinationConfiguration={"s3": {"bucketName": bucket}},
+                )
+                existing = response["recordingConfiguration"]
+        except (ClientError, BotoCoreError) as error:
+            raise _backend_error("set up IVS recording to S3", error) from error
+        return self._wait_until_active(existing)
+
+    def _find_recording_configuration(self, bucket: str) -> dict[str, Any] | None:
+        found = []
+        paginator = self.client.get_paginator("list_recording_configurations")
+        for page in paginator.paginate():
+            for summary in page.get("recordingConfigurations", []):
+                s3 = summary.get("destinationConfiguration", {}).get("s3", {})
+                if s3.get("bucketName") == bucket and summary.get("state") != "CREATE_FAILED":
+                    found.append(summary)
+        # An ACTIVE one can be used at once; a CREATING one is still better than a new one.
+        found.sort(key=lambda summary: summary.get("state") != "ACTIVE")
+        return found[0] if found else None
+
+    def _wait_until_active(self, configuration: dict[str, Any]) -> str:
+        # A channel can only be given a configuration that is ACTIVE.
+        arn = configuration["arn"]
+        state = configuration.get("state")
+        deadline = time.monotonic() + RECORDING_ACTIVE_TIMEOUT_SECONDS
+        while state != "ACTIVE":
+            if state == "CREATE_FAILED":
+                raise LiveBackendError(
+                    "Could not set up IVS recording to S3: IVS failed to create the recording "
+                    "configuration (is the bucket in the same account and region?)."
+                )
+            if time.monotonic() >= deadline:
+                raise LiveBackendError(
+                    "Could not set up IVS recording to S3: the recording configuration did not "
+                    "become active in time."
+                )
+            time.sleep(RECORDING_POLL_SECONDS)
+            try:
+                response = self.client.get_recording_configuration(arn=arn)
+            except (ClientError, BotoCoreError) as error:
+                raise _backend_error("check the IVS recording configuration", error) from error
+            state = response["recordingConfiguration"].get("state")
+        return arn

@@ -1,0 +1,31 @@
+"""Reads for live sessions."""
+
+from pynamodb.exceptions import DoesNotExist
+
+from live_app.models import LivestreamSession, LiveStatus
+from videoplatform.pagination import Page, query_page
+
+
+def session_get(stream_id: str, *, consistent: bool = False) -> LivestreamSession | None:
+    if not stream_id or len(stream_id) > 64:
+        return None
+    try:
+        return LivestreamSession.get(stream_id, consistent_read=consistent)
+    except DoesNotExist:
+        return None
+
+
+def sessions_for_owner(user_id: str, *, cursor: str | None = None, limit: int = 20) -> Page:
+    return query_page(LivestreamSession.owner_index, user_id, limit=limit, cursor=cursor)
+
+
+def sessions_for_channel(channel_id: str, *, limit: int = 10) -> Page:
+    return query_page(LivestreamSession.channel_index, channel_id, limit=limit, cursor=None)
+
+
+def live_now(channel_id: str) -> LivestreamSession | None:
+    """The channel's session that is live, if any (the newest few are enough)."""
+    for session in LivestreamSession.channel_index.query(channel_id, scan_index_forward=False, limit=5, page_size=5):
+        if session.status == LiveStatus.LIVE:
+            return session
+    return None

@@ -1,0 +1,285 @@
+"""Live sessions: create, rotate the key, authorize a publisher, apply stream events,
+turn the recording into a replay video.
+
+Every transition is conditional on the old status (created -> live -> ended, or
+failed). IVS events arrive late, twice or out of order; a transition that does not
+apply any more is simply ignored.
+"""
+
+import logging
+
+from django.conf import settings
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+
+from channels_app.selectors import channel_get
+from channels_app.services import clean_text
+from live_app.backends.base import LiveBackendError, LiveChannel
+from live_app.backends.loader import get_live_backend
+from live_app.models import LivestreamSession, LiveStatus
+from videos_app import services as video_services
+from videos_app.models import Video, VideoStatus, Visibility
+from videoplatform.dynamodb import condition_failed, new_id, now_s, transaction
+from videoplatform.errors import ApplicationError, PermissionDenied
+from videoplatform.models import UniqueClaim
+
+logger = logging.getLogger(__name__)
+
+TITLE_MAX = 100
+
+
+def key_claim(stream_key: str) -> str:
+    return f"streamkey#{stream_key}"
+
+
+def channel_claim(channel_arn: str) -> str:
+    return f"livechannel#{channel_arn}"
+
+
+def require_owner(actor, session: LivestreamSession) -> None:
+    if not getattr(actor, "is_authenticated", False) or (
+        actor.user_id != session.owner_user_id and not actor.is_staff
+    ):
+        raise PermissionDenied("This live session is not yours.")
+
+
+def channel_of(session: LivestreamSession) -> LiveChannel:
+    return LiveChannel(
+        channel_arn=session.channel_arn,
+        ingest_url=session.ingest_url or "",
+        stream_key=session.stream_key or "",
+        playback_url=session.playback_url,
+        stream_key_arn=session.stream_key_arn,
+    )
+
+
+def live_session_create(*, actor, channel_id: str, title: str) -> LivestreamSession:
+    """"Go live": a session for one of the actor's channels, with its ingest URL and key."""
+    if not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied("Log in to go live.")
+    if actor.is_banned:
+        raise PermissionDenied("This account is suspended.")
+    channel = channel_get(channel_id or "")
+    if channel is None or channel.owner_user_id != actor.user_id:
+        raise ApplicationError("Choose one of your channels.", field="channel_id")
+    title = clean_text(title, field="title", label="Title", max_length=TITLE_MAX, required=True)
+    stream_id = new_id()
+    try:
+        backend_channel = get_live_backend().create_channel(
+            stream_id=stream_id, name=f"{channel.handle}-{stream_id}", private=False
+        )
+    except LiveBackendError as error:
+        raise ApplicationError(f"The live service refused: {error.reason}") from None
+    session = LivestreamSession(
+        stream_id,
+        channel_id=channel.channel_id,
+        owner_user_id=actor.user_id,
+        title=title,
+        status=str(LiveStatus.CREATED),
+        stream_key=backend_channel.stream_key,
+        stream_key_arn=backend_channel.stream_key_arn,
+        ingest_url=backend_channel.ingest_url,
+        channel_arn=backend_channel.channel_arn,
+        playback_url=backend_channel.playback_url,
+        created_at=now_s(),
+    )
+    with transaction() as tx:
+        tx.save(session, condition=LivestreamSession.stream_id.does_not_exist())
+        tx.save(
+            UniqueClaim(key_claim(backend_channel.stream_key), owner_id=stream_id),
+            condition=UniqueClaim.claim_id.does_not_exist(),
+        )
+        tx.save(
+            UniqueClaim(channel_claim(backend_channel.channel_arn), owner_id=stream_id),
+            condition=UniqueClaim.claim_id.does_not_exist(),
+        )
+    return session
+
+
+def live_rotate_key(*, actor, session: LivestreamSession) -> LivestreamSession:
+    """Replace the stream key. Refused while live: stop the stream first (as IVS does)."""
+    require_owner(actor, session)
+    if session.status == LiveStatus.LIVE:
+        raise ApplicationError("You are live: stop streaming before rotating the key.")
+    if session.status != LiveStatus.CREATED:
+        raise ApplicationError("This session has ended; create a new one to go live again.")
+    old_key = session.stream_key
+    try:
+        new = get_live_backend().rotate_stream_key(channel=channel_of(session))
+    except LiveBackendError as error:
+        raise ApplicationError(f"The live service refused: {error.reason}") from None
+    try:
+        with transaction() as tx:
+            tx.update(
+                session,
+                actions=[
+                    LivestreamSession.stream_key.set(new.stream_key),
+                    LivestreamSession.stream_key_arn.set(new.stream_key_arn)
+                    if new.stream_key_arn else LivestreamSession.stream_key_arn.remove(),
+                ],
+                condition=(LivestreamSession.status == str(LiveStatus.CREATED))
+                & (LivestreamSession.stream_key == old_key),
+            )
+            tx.delete(UniqueClaim(key_claim(old_key)), condition=UniqueClaim.owner_id == session.stream_id)
+            tx.save(
+                UniqueClaim(key_claim(new.stream_key), owner_id=session.stream_id),
+                condition=UniqueClaim.claim_id.does_not_exist(),
+            )
+    except TransactWriteError as error:
+        if condition_failed(error):
+            raise ApplicationError("The session changed meanwhile (did it go live?). Reload the page.") from None
+        raise
+    session.refresh(consistent_read=True)
+    return session
+
+
+def session_by_key(stream_key: str) -> LivestreamSession | None:
+    if not stream_key or len(stream_key) > 200:
+        return None
+    try:
+        claim = UniqueClaim.get(key_claim(stream_key), consistent_read=True)
+        return LivestreamSession.get(claim.owner_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def session_by_channel_arn(channel_arn: str) -> LivestreamSession | None:
+    if not channel_arn:
+        return None
+    try:
+        claim = UniqueClaim.get(channel_claim(channel_arn), consistent_read=True)
+        return LivestreamSession.get(claim.owner_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def live_authorize_publish(*, stream_key: str) -> LivestreamSession:
+    """May an encoder publish with this key? Only a session still waiting for its stream."""
+    session = session_by_key(stream_key)
+    if session is None:
+        raise PermissionDenied("Unknown stream key.")
+    if session.status == LiveStatus.LIVE:
+        raise PermissionDenied("This session is already live (a publisher is connected).")
+    if session.status != LiveStatus.CREATED:
+        raise PermissionDenied("This session has ended.")
+    return session
+
+
+def _transition(session: LivestreamSession, *, from_statuses, actions) -> bool:
+    try:
+        session.update(
+            actions=actions,
+            condition=LivestreamSession.status.is_in(*[str(s) for s in from_statuses]),
+        )
+    except UpdateError as error:
+        if condition_failed(error):
+            return False
+        raise
+    return True
+
+
+def _session_for_event(event: dict, detail: dict) -> LivestreamSession | None:
+    resources = event.get("resources") or []
+    arn = resources[0] if resources and isinstance(resources[0], str) else None
+    return session_by_channel_arn(arn) if arn else None
+
+
+def live_apply_stream_event(*, detail: dict, event: dict) -> bool:
+    """"IVS Stream State Change": Stream Start / Stream End / Stream Failure."""
+    session = _session_for_event(event, detail)
+    if session is None:
+        logger.info("stream event for an unknown channel ignored")
+        return False
+    name = detail.get("event_name")
+    now = now_s()
+    if name == "Stream Start":
+        started = _transition(
+            session,
+            from_statuses=[LiveStatus.CREATED],
+            actions=[LivestreamSession.status.set(str(LiveStatus.LIVE)), LivestreamSession.started_at.set(now)],
+        )
+        if started:
+            _notify_live(session)
+        return started
+    if name == "Stream End":
+        # From created too: the Start event may arrive after the End, or never.
+        return _transition(
+            session,
+            from_statuses=[LiveStatus.CREATED, LiveStatus.LIVE],
+            actions=[LivestreamSession.status.set(str(LiveStatus.ENDED)), LivestreamSession.ended_at.set(now)],
+        )
+    if name == "Stream Failure":
+        return _transition(
+            session,
+            from_statuses=[LiveStatus.CREATED, LiveStatus.LIVE],
+            actions=[LivestreamSession.status.set(str(LiveStatus.FAILED)), LivestreamSession.ended_at.set(now)],
+        )
+    return False
+
+
+def _notify_live(session: LivestreamSession) -> None:
+    from social_app.services import fanout_channel_event
+
+    channel = channel_get(session.channel_id)
+    if channel is None:
+        return
+    fanout_channel_event(
+        channel_id=channel.channel_id,
+        text=f"{channel.name} is live: {session.title}",
+        link=f"/live/{session.stream_id}/",
+        kind="live",
+    )
+
+
+def live_apply_recording_event(*, detail: dict, event: dict) -> bool:
+    """"IVS Recording State Change": on Recording End the recording becomes a replay video."""
+    if detail.get("recording_status") != "Recording End":
+        return False
+    session = _session_for_event(event, detail)
+    if session is None:
+        logger.info("recording event for an unknown channel ignored")
+        return False
+    bucket = detail.get("recording_s3_bucket_name")
+    prefix = (detail.get("recording_s3_key_prefix") or "").strip("/")
+    if not bucket or not prefix or ".." in prefix.split("/"):
+        return False
+    video = Video(
+        new_id(),
+        channel_id=session.channel_id,
+        owner_user_id=session.owner_user_id,
+        title=f"{session.title} (replay)"[: video_services.TITLE_MAX],
+        description="",
+        visibility=str(Visibility.PUBLIC),
+        status=str(VideoStatus.UPLOADED),
+        created_at=now_s(),
+    )
+    local_source = bucket == settings.S3_RAW_BUCKET
+    if local_source:
+        # The local ingest uploaded its recording as one file: transcode it.
+        video.source_key = prefix
+    try:
+        with transaction() as tx:
+            tx.save(video, condition=Video.video_id.does_not_exist())
+            tx.update(
+                session,
+                actions=[LivestreamSession.replay_video_id.set(video.video_id)],
+                condition=LivestreamSession.replay_video_id.does_not_exist(),
+            )
+    except TransactWriteError as error:
+        if condition_failed(error):
+            return False  # a replay already exists for this session
+        raise
+    if local_source:
+        video.update(actions=video_services.pending_actions(VideoStatus.UPLOADED))
+        video_services.video_submit(video=video)
+    else:
+        # IVS already wrote an HLS rendition ladder under the prefix: publish it as is.
+        video.update(actions=[Video.job_id.set(f"ivs-{session.stream_id}")] + video_services.pending_actions(VideoStatus.PROCESSING))
+        video.refresh(consistent_read=True)
+        video_services.video_mark_ready(
+            video=video,
+            outputs={
+                "playlist_key": f"{prefix}/media/hls/master.m3u8",
+                "duration_s": round((detail.get("recording_duration_ms") or 0) / 1000, 3) or None,
+            },
+        )
+    return True

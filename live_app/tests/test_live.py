@@ -1,0 +1,214 @@
+"""Live sessions: creation, secrets, key rotation, event ordering, and the real local
+ingest (nginx-rtmp) with an ffmpeg publisher, through to the replay."""
+
+import subprocess
+import time
+
+import imageio_ffmpeg
+import pytest
+from django.conf import settings
+
+from conftest import make_channel, make_user, sign_in
+from live_app import services
+from live_app.ingest import IngestServer
+from live_app.models import LiveStatus
+from live_app.selectors import session_get
+from social_app.models import Notification, Subscription
+from social_app.services import subscription_set
+from videos_app.models import VideoStatus
+from videos_app.selectors import video_get
+from videos_app.worker import TranscodeWorker
+from videoplatform.errors import ApplicationError, PermissionDenied
+from videoplatform.events import handle_event, make_event
+from videoplatform.local_servers import free_port
+
+
+@pytest.fixture
+def creator():
+    return make_user()
+
+
+@pytest.fixture
+def creator_channel(creator):
+    return make_channel(owner=creator)
+
+
+@pytest.fixture
+def session(creator, creator_channel):
+    return services.live_session_create(actor=creator, channel_id=creator_channel.channel_id, title="Morning show")
+
+
+def stream_event(session, name):
+    return make_event(
+        source="aws.ivs", detail_type="IVS Stream State Change",
+        detail={"event_name": name, "channel_name": session.stream_id, "stream_id": "st-1"},
+        resources=[session.channel_arn],
+    )
+
+
+def publish(rtmp_port: int, key: str, seconds: float, *, wait: bool = True):
+    args = [
+        imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-re",
+        "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30",
+        "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+        "-t", str(seconds), "-c:v", "libx264", "-preset", "veryfast", "-g", "30",
+        "-pix_fmt", "yuv420p", "-c:a", "aac", "-f", "flv", f"rtmp://127.0.0.1:{rtmp_port}/live/{key}",
+    ]
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if wait:
+        process.wait(timeout=seconds + 30)
+    return process
+
+
+def wait_until(predicate, timeout=30.0, step=0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    return None
+
+
+class TestSessions:
+    def test_go_live_shows_key_only_to_owner(self, client, creator, session):
+        """The studio page shows the ingest URL and key to the owner; others get 403 and the
+        public live page never contains the key."""
+        sign_in(client, creator)
+        page = client.get(f"/studio/live/{session.stream_id}/").content.decode()
+        assert session.stream_key in page and session.ingest_url in page
+        client.post("/accounts/logout/")
+        sign_in(client, make_user())
+        assert client.get(f"/studio/live/{session.stream_id}/").status_code == 403
+        public = client.get(f"/live/{session.stream_id}/").content.decode()
+        assert session.stream_key not in public and "Offline" in public
+
+    def test_go_live_form(self, client, creator, creator_channel):
+        """Posting "Go live" creates a session and redirects to its studio page."""
+        sign_in(client, creator)
+        response = client.post("/studio/live/", {"channel_id": creator_channel.channel_id, "title": "Hello"})
+        assert response.status_code == 302 and "/studio/live/" in response["Location"]
+
+    def test_other_users_session_on_studio_urls(self, client, session):
+        """Another user's stream id on the studio URLs: 403 and the key is unchanged."""
+        sign_in(client, make_user())
+        assert client.get(f"/studio/live/{session.stream_id}/").status_code == 403
+        assert client.post(f"/studio/live/{session.stream_id}/rotate-key/").status_code == 403
+        assert session_get(session.stream_id, consistent=True).stream_key == session.stream_key
+
+    def test_go_live_on_someone_elses_channel(self, creator_channel):
+        """Creating a session for a channel you do not own is refused."""
+        with pytest.raises(ApplicationError, match="your channels"):
+            services.live_session_create(actor=make_user(), channel_id=creator_channel.channel_id, title="x")
+
+    def test_rotate_key(self, creator, session):
+        """Rotation gives a new key; the old key no longer authorizes a publisher."""
+        old_key = session.stream_key
+        rotated = services.live_rotate_key(actor=creator, session=session)
+        assert rotated.stream_key != old_key
+        with pytest.raises(PermissionDenied):
+            services.live_authorize_publish(stream_key=old_key)
+        assert services.live_authorize_publish(stream_key=rotated.stream_key).stream_id == session.stream_id
+
+    def test_rotate_while_live_refused(self, creator, session):
+        """Rotating the key while live is refused with a clear message; the key is kept."""
+        assert handle_event(stream_event(session, "Stream Start")) == "applied"
+        with pytest.raises(ApplicationError, match="stop streaming"):
+            services.live_rotate_key(actor=creator, session=session_get(session.stream_id, consistent=True))
+        assert session_get(session.stream_id, consistent=True).stream_key == session.stream_key
+
+    def test_repr_hides_the_key(self, session):
+        """A session printed in a log or traceback does not show its stream key."""
+        assert session.stream_key not in repr(session)
+
+    def test_second_publisher_refused(self, session):
+        """Once live, the same key cannot authorize another publisher."""
+        handle_event(stream_event(session, "Stream Start"))
+        with pytest.raises(PermissionDenied, match="already live"):
+            services.live_authorize_publish(stream_key=session.stream_key)
+
+
+class TestStreamEvents:
+    def test_replayed_events_apply_once(self, session):
+        """Stream Start delivered three times moves created -> live once."""
+        event = stream_event(session, "Stream Start")
+        assert [handle_event(event) for _ in range(3)] == ["applied", "duplicate", "duplicate"]
+        assert session_get(session.stream_id, consistent=True).status == LiveStatus.LIVE
+
+    def test_late_start_after_end_is_ignored(self, session):
+        """Out of order: End first (created -> ended), then a late Start changes nothing."""
+        assert handle_event(stream_event(session, "Stream End")) == "applied"
+        assert handle_event(stream_event(session, "Stream Start")) == "ignored"
+        assert session_get(session.stream_id, consistent=True).status == LiveStatus.ENDED
+
+    def test_recording_end_for_unknown_session(self):
+        """A Recording End for a channel we do not know creates nothing."""
+        event = make_event(
+            source="aws.ivs", detail_type="IVS Recording State Change",
+            detail={"recording_status": "Recording End", "recording_s3_bucket_name": "b", "recording_s3_key_prefix": "ivs/v1/x"},
+            resources=["arn:aws:ivs:us-east-1:123:channel/unknown"],
+        )
+        assert handle_event(event) == "ignored"
+
+    def test_ivs_recording_becomes_ready_replay(self, session):
+        """On IVS, Recording End publishes the recording's HLS as the replay, once."""
+        detail = {
+            "recording_status": "Recording End", "recording_s3_bucket_name": settings.S3_MEDIA_BUCKET,
+            "recording_s3_key_prefix": "ivs/v1/123/abc/2026/11/25/10/0/rec1", "recording_duration_ms": 60000,
+        }
+        event = make_event(source="aws.ivs", detail_type="IVS Recording State Change", detail=detail, resources=[session.channel_arn])
+        assert handle_event(event) == "applied"
+        again = make_event(source="aws.ivs", detail_type="IVS Recording State Change", detail=detail, resources=[session.channel_arn])
+        assert handle_event(again) == "ignored"
+        replay = video_get(session_get(session.stream_id, consistent=True).replay_video_id, consistent=True)
+        assert replay.status == VideoStatus.READY and replay.title == "Morning show (replay)"
+        assert replay.playlist_key == "ivs/v1/123/abc/2026/11/25/10/0/rec1/media/hls/master.m3u8"
+
+    def test_subscribers_notified_when_live(self, creator_channel, session):
+        """Subscribers with notifications on get "<channel> is live"; with none they do not."""
+        fan, quiet = make_user(), make_user()
+        subscription_set(user=fan, channel_id=creator_channel.channel_id, subscribed=True)
+        subscription_set(user=quiet, channel_id=creator_channel.channel_id, subscribed=True)
+        Subscription(quiet.user_id, creator_channel.channel_id).update(actions=[Subscription.notify.set("none")])
+        handle_event(stream_event(session, "Stream Start"))
+        texts = [n.text for n in Notification.query(fan.user_id)]
+        assert any("is live" in text for text in texts)
+        assert not any("is live" in n.text for n in Notification.query(quiet.user_id))
+
+
+@pytest.fixture
+def ingest(tmp_path):
+    server = IngestServer(rtmp_host="127.0.0.1", rtmp_port=free_port(), callback_port=free_port(), work_dir=tmp_path / "live")
+    server.start()
+    yield server
+    server.stop()
+
+
+class TestLocalIngest:
+    def test_wrong_key_refused_at_connect(self, ingest, session):
+        """A publisher with an unknown key is refused by the ingest and nothing changes."""
+        process = publish(ingest.rtmp_port, "sk_not-a-real-key", 2)
+        assert process.returncode != 0
+        assert session_get(session.stream_id, consistent=True).status == LiveStatus.CREATED
+
+    def test_publish_live_end_and_replay(self, client, ingest, session):
+        """A real RTMP publisher: the session goes live with HLS in the bucket, the live
+        playlist is served signed, the end is noticed, and the recording becomes a ready replay."""
+        process = publish(ingest.rtmp_port, session.stream_key, 6, wait=False)
+        live = wait_until(lambda: session_get(session.stream_id, consistent=True).status == LiveStatus.LIVE, timeout=20)
+        assert live, "the session never went live"
+        playlist = client.get(f"/live/{session.stream_id}/hls/index.m3u8")
+        assert playlist.status_code == 200 and "X-Amz-Signature" in playlist.content.decode()
+        second = publish(ingest.rtmp_port, session.stream_key, 2)
+        assert second.returncode != 0, "a second publisher on a live key was accepted"
+        process.wait(timeout=40)
+        ended = wait_until(lambda: (s := session_get(session.stream_id, consistent=True)).status == LiveStatus.ENDED and s.replay_video_id, timeout=30)
+        assert ended, "the end of the stream was not noticed or no replay was made"
+        worker = TranscodeWorker()
+        while worker.run_once():
+            pass
+        replay = video_get(session_get(session.stream_id, consistent=True).replay_video_id, consistent=True)
+        assert replay.status == VideoStatus.READY, replay.status_reason
+        assert replay.title == "Morning show (replay)" and replay.duration_s and replay.duration_s > 3
+        page = client.get(f"/live/{session.stream_id}/").content.decode()
+        assert "Watch the replay" in page

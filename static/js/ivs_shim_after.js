@@ -1,0 +1,2 @@
+window.IVSPlayerModule = window.module.exports;
+delete window.module;
