@@ -46,3 +46,21 @@ def page(browser):
     page.on("requestfailed", lambda r: page.problems.append(f"failed {r.method} {r.url}"))
     yield page
     context.close()
+
+
+@pytest.fixture
+def running_worker():
+    """The real transcode worker, polling in a thread like `manage.py transcode_worker`."""
+    import threading
+
+    from videos_app.worker import TranscodeWorker
+
+    stop = threading.Event()
+    worker = TranscodeWorker()
+    thread = threading.Thread(
+        target=worker.run_forever, kwargs={"poll_s": 0.5, "stop": stop}, daemon=True
+    )
+    thread.start()
+    yield worker
+    stop.set()
+    thread.join(timeout=120)

@@ -1,26 +1,11 @@
 """A creator uploads a real file in the browser; it is transcoded and plays with hls.js."""
 
-import threading
-
 import pytest
 
 from conftest import STRONG_PASSWORD, make_channel, make_user
 from videos_app.tests.media_samples import make_sample
-from videos_app.worker import TranscodeWorker
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def running_worker():
-    """The real transcode worker, polling in a thread like `manage.py transcode_worker`."""
-    stop = threading.Event()
-    worker = TranscodeWorker()
-    thread = threading.Thread(target=worker.run_forever, kwargs={"poll_s": 0.5, "stop": stop}, daemon=True)
-    thread.start()
-    yield worker
-    stop.set()
-    thread.join(timeout=120)
 
 
 @pytest.fixture(scope="module")

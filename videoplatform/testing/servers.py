@@ -51,6 +51,8 @@ def pytest_load_initial_conftests(early_config, parser, args):
             "S3_RAW_BUCKET": f"raw-{run_id}",
             "S3_MEDIA_BUCKET": f"media-{run_id}",
             "S3_CORS_ALLOWED_ORIGINS": "*",
+            "LIVE_RTMP_PORT": str(free_port()),
+            "LIVE_CALLBACK_PORT": str(free_port()),
         }
     )
 

@@ -1,0 +1,85 @@
+"""Going live end to end in a real browser, with a real RTMP publisher and ingest."""
+
+import subprocess
+
+import imageio_ffmpeg
+import pytest
+from django.conf import settings
+
+from conftest import STRONG_PASSWORD, make_channel, make_user
+from live_app.ingest import IngestServer
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def ingest(tmp_path):
+    """The local ingest on the ports the pages advertise (set per test session)."""
+    server = IngestServer(
+        rtmp_host=settings.LIVE_RTMP_HOST,
+        rtmp_port=settings.LIVE_RTMP_PORT,
+        callback_port=settings.LIVE_CALLBACK_PORT,
+        work_dir=tmp_path / "live",
+    )
+    server.start()
+    yield server
+    server.stop()
+
+
+def log_in(page, base_url, user):
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(STRONG_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{base_url}/")
+
+
+def test_go_live_watch_end_and_replay(browser, live_server_url, ingest, running_worker):
+    """The creator goes live from the studio, an encoder publishes with the key read off
+    the page, the viewer's page switches to the playing stream without reload, shows the
+    end, and then links a replay that plays."""
+    creator = make_user()
+    channel = make_channel(owner=creator, name="Live Channel")
+    creator_page = browser.new_context().new_page()
+    creator_page.set_default_timeout(20_000)
+    log_in(creator_page, live_server_url, creator)
+    creator_page.goto(f"{live_server_url}/studio/live/")
+    creator_page.get_by_label("Channel").select_option(channel.channel_id)
+    creator_page.get_by_label("Title").fill("Launch party")
+    creator_page.get_by_role("button", name="Go live").click()
+    creator_page.wait_for_url(f"{live_server_url}/studio/live/*/")
+    server_url = creator_page.get_by_label("Server URL").input_value()
+    stream_key = creator_page.get_by_label("Stream key").input_value()
+    stream_id = creator_page.url.rstrip("/").rsplit("/", 1)[-1]
+
+    viewer = browser.new_context().new_page()
+    viewer.set_default_timeout(20_000)
+    viewer.goto(f"{live_server_url}/live/{stream_id}/")
+    assert viewer.locator("#live-state .offline").is_visible()
+    viewer.evaluate("window.sameDocument = true")
+
+    publisher = subprocess.Popen(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-re",
+            "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30",
+            "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+            "-t", "14", "-c:v", "libx264", "-preset", "veryfast", "-g", "30", "-pix_fmt", "yuv420p",
+            "-c:a", "aac", "-f", "flv", server_url + stream_key,
+        ],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        viewer.locator("#live-video").wait_for(timeout=30_000)
+        viewer.wait_for_function("() => document.getElementById('live-video').currentTime > 1.0", timeout=30_000)
+        assert viewer.evaluate("window.sameDocument === true"), "the live page reloaded"
+    finally:
+        publisher.wait(timeout=60)
+    viewer.locator("#live-state .ended").wait_for(timeout=30_000)
+    replay_link = viewer.get_by_role("link", name="Watch the replay")
+    replay_link.wait_for(timeout=120_000)
+    assert viewer.evaluate("window.sameDocument === true")
+    replay_link.click()
+    viewer.wait_for_function("() => window.videoPlayer && window.videoPlayer.levels.length >= 1", timeout=30_000)
+    viewer.evaluate("document.getElementById('video').muted = true; document.getElementById('video').play()")
+    viewer.wait_for_function("() => document.getElementById('video').currentTime > 1.0", timeout=30_000)
+    assert "(replay)" in viewer.locator("h1.video-title").inner_text()
