@@ -187,3 +187,56 @@ def wait_for_s3(client, timeout: float = 60) -> None:
             last_error = error
             time.sleep(0.2)
     raise LocalServerError(f"SeaweedFS S3 did not become ready: {last_error}")
+
+
+@dataclass
+class EphemeralStack:
+    """DynamoDB Local (in memory) and SeaweedFS on free ports, for one test or bench run."""
+
+    workdir: Path
+    servers: dict
+    env: dict
+
+    def stop(self) -> None:
+        for name in ("seaweedfs", "dynamodb"):
+            server = self.servers.pop(name, None)
+            if server is not None:
+                server.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def start_ephemeral_stack(*, run_id: str) -> EphemeralStack:
+    """Start the servers and return the environment that points the settings at them:
+    a unique table prefix and bucket names, so nothing touches ``.data/``."""
+    import tempfile
+
+    workdir = Path(tempfile.mkdtemp(prefix=f"vp-{run_id}-"))
+    access_key, secret_key = "testkey", "testsecret-" + run_id
+    ddb_port, s3_port = free_port(), free_port()
+    servers = {
+        "dynamodb": start_dynamodb_local(port=ddb_port, db_dir=None, log_path=workdir / "dynamodb.log"),
+    }
+    try:
+        servers["seaweedfs"] = start_seaweedfs(
+            s3_port=s3_port, data_dir=workdir / "s3", access_key=access_key,
+            secret_key=secret_key, log_path=workdir / "seaweedfs.log",
+        )
+    except LocalServerError:
+        servers["dynamodb"].stop()
+        raise
+    env = {
+        "DJANGO_ENV": "test",
+        "AWS_ACCESS_KEY_ID": access_key,
+        "AWS_SECRET_ACCESS_KEY": secret_key,
+        "AWS_REGION": "us-east-1",
+        "DYNAMODB_ENDPOINT_URL": f"http://127.0.0.1:{ddb_port}",
+        "DYNAMODB_TABLE_PREFIX": f"t{run_id}_",
+        "S3_ENDPOINT_URL": f"http://127.0.0.1:{s3_port}",
+        "S3_PUBLIC_ENDPOINT_URL": f"http://127.0.0.1:{s3_port}",
+        "S3_RAW_BUCKET": f"raw-{run_id}",
+        "S3_MEDIA_BUCKET": f"media-{run_id}",
+        "S3_CORS_ALLOWED_ORIGINS": "*",
+        "LIVE_RTMP_PORT": str(free_port()),
+        "LIVE_CALLBACK_PORT": str(free_port()),
+    }
+    return EphemeralStack(workdir=workdir, servers=servers, env=env)

@@ -390,6 +390,8 @@ def video_mark_ready(*, video: Video, outputs: dict) -> bool:
         if condition_failed(error):
             return False
         raise
+    if listed:
+        _after_publish(video)
     return True
 
 
@@ -478,10 +480,7 @@ def video_apply_transcode_event(*, detail: dict, event: dict) -> bool:
         outputs = outputs_from_detail(detail)
         if not outputs.get("playlist_key"):
             return video_fail(video=video, reason="The transcoder produced no playlist.")
-        applied = video_mark_ready(video=video, outputs=outputs)
-        if applied:
-            _after_publish(video)
-        return applied
+        return video_mark_ready(video=video, outputs=outputs)
     if status in {"ERROR", "CANCELED"}:
         reason = detail.get("errorMessage") or (
             "Transcoding was cancelled." if status == "CANCELED" else "Transcoding failed."

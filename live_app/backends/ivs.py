@@ -126,7 +126,7 @@ class IvsBackend(LiveBackend):
 
     def rotate_stream_key(self, *, channel: LiveChannel) -> LiveChannel:
         if not channel.channel_arn or not channel.stream_key_arn:
-            raise LiveBackendError("Could not rotate the stream key: the channel is not an IVS one.")
+            raise LiveBackendError("Could not rotate the stream key: this is not an IVS channel.")
         self._call(
             "stop the stream before rotating its key",
             "stop_stream",
@@ -145,7 +145,7 @@ class IvsBackend(LiveBackend):
             "create a new stream key", "create_stream_key", channelArn=channel.channel_arn
         )
         stream_key = response["streamKey"]
-        return replace(channel, stream_key=channel.stream_key, stream_key_arn=stream_key["arn"])
+        return replace(channel, stream_key=stream_key["value"], stream_key_arn=stream_key["arn"])
 
     def delete_channel(self, *, channel: LiveChannel) -> None:
         if not channel.channel_arn:
@@ -168,7 +168,7 @@ class IvsBackend(LiveBackend):
 
     def _playback_token(self, channel: LiveChannel, viewer_id: str | None) -> str:
         if not self.playback_private_key_pem:
-            raise LiveBackendError("Private playback needs an IVS playback private key in settings.")
+            raise LiveBackendError("Private playback needs an IVS playback private key.")
         if viewer_id is not None and len(viewer_id) > MAX_VIEWER_ID_LENGTH:
             raise LiveBackendError(
                 f"An IVS viewer id is at most {MAX_VIEWER_ID_LENGTH} characters."

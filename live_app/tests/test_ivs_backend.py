@@ -65,9 +65,11 @@ def playback_key_pair():
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     ).decode()
-    public_pem = private_key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
+    public_pem = (
+        private_key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     return private_pem, public_pem
 
 
@@ -120,7 +122,7 @@ class TestCreateChannel:
         assert stored["recordingConfigurationArn"] == RECORDING_ARN
 
     def test_access_denied_becomes_backend_error_without_details(self, stubbed_ivs):
-        """An AccessDenied from CreateChannel is a readable LiveBackendError that hides AWS's text."""
+        """AccessDenied from CreateChannel is a readable LiveBackendError hiding AWS's text."""
         client, stubber = stubbed_ivs
         stubber.add_client_error(
             "create_channel",
@@ -163,8 +165,13 @@ class TestRotateStreamKey:
         stubber.add_response("delete_stream_key", {}, {"arn": OLD_KEY_ARN})
         stubber.add_response(
             "create_stream_key",
-            {"streamKey": {"arn": NEW_KEY_ARN, "value": "sk_us-east-1_newsecret",
-                           "channelArn": CHANNEL_ARN}},
+            {
+                "streamKey": {
+                    "arn": NEW_KEY_ARN,
+                    "value": "sk_us-east-1_newsecret",
+                    "channelArn": CHANNEL_ARN,
+                }
+            },
             {"channelArn": CHANNEL_ARN},
         )
         channel = make_channel()
@@ -197,6 +204,26 @@ class TestRotateStreamKey:
 
         assert rotated.stream_key_arn == NEW_KEY_ARN
 
+    def test_retry_after_old_key_was_deleted_still_creates_key(self, stubbed_ivs):
+        """A retry whose old key is already gone (earlier failure) still creates the new key."""
+        client, stubber = stubbed_ivs
+        stubber.add_response("stop_stream", {}, {"channelArn": CHANNEL_ARN})
+        stubber.add_client_error(
+            "delete_stream_key",
+            service_error_code="ResourceNotFoundException",
+            http_status_code=404,
+            expected_params={"arn": OLD_KEY_ARN},
+        )
+        stubber.add_response(
+            "create_stream_key",
+            {"streamKey": {"arn": NEW_KEY_ARN, "value": "sk_us-east-1_newsecret"}},
+            {"channelArn": CHANNEL_ARN},
+        )
+
+        rotated = make_backend(client).rotate_stream_key(channel=make_channel())
+
+        assert rotated.stream_key == "sk_us-east-1_newsecret"
+
     def test_other_stop_stream_error_aborts_before_deleting_key(self, stubbed_ivs):
         """Any other StopStream error is a LiveBackendError and the old key is left alone."""
         client, stubber = stubbed_ivs
@@ -221,7 +248,7 @@ class TestPlaybackUrl:
         assert url == PLAYBACK_URL
 
     def test_private_token_verifies_with_public_key_and_carries_claims(self, playback_key_pair):
-        """A private URL carries an ES384 token the public key verifies, with arn, origin, viewer."""
+        """A private URL has an ES384 token the public key verifies, with arn, origin, viewer."""
         private_pem, public_pem = playback_key_pair
         backend = make_backend(
             ivs_client(), playback_private_key_pem=private_pem, allowed_origin=ORIGIN
@@ -258,11 +285,15 @@ class TestPlaybackUrl:
 
     def test_wrong_curve_key_is_refused_at_construction(self):
         """A key that is not P-384 is refused when the backend is built, not on first play."""
-        p256_pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        ).decode()
+        p256_pem = (
+            ec.generate_private_key(ec.SECP256R1())
+            .private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+            .decode()
+        )
 
         with pytest.raises(LiveBackendError, match="P-384"):
             make_backend(ivs_client(), playback_private_key_pem=p256_pem)
@@ -274,11 +305,14 @@ class TestRecordingConfiguration:
         client, stubber = stubbed_ivs
         stubber.add_response(
             "list_recording_configurations",
-            {"recordingConfigurations": [
-                recording_summary(arn=f"{RECORDING_ARN}-other", bucket="other-bucket",
-                                  state="ACTIVE"),
-                recording_summary(arn=RECORDING_ARN, bucket="media-bucket", state="ACTIVE"),
-            ]},
+            {
+                "recordingConfigurations": [
+                    recording_summary(
+                        arn=f"{RECORDING_ARN}-other", bucket="other-bucket", state="ACTIVE"
+                    ),
+                    recording_summary(arn=RECORDING_ARN, bucket="media-bucket", state="ACTIVE"),
+                ]
+            },
             {},
         )
 
@@ -295,25 +329,37 @@ class TestRecordingConfiguration:
         monkeypatch.setattr("live_app.backends.ivs.time.sleep", sleeps.append)
         stubber.add_response(
             "list_recording_configurations",
-            {"recordingConfigurations": [
-                recording_summary(arn=f"{RECORDING_ARN}-other", bucket="other-bucket",
-                                  state="ACTIVE"),
-                recording_summary(arn=f"{RECORDING_ARN}-failed", bucket="media-bucket",
-                                  state="CREATE_FAILED"),
-            ]},
+            {
+                "recordingConfigurations": [
+                    recording_summary(
+                        arn=f"{RECORDING_ARN}-other", bucket="other-bucket", state="ACTIVE"
+                    ),
+                    recording_summary(
+                        arn=f"{RECORDING_ARN}-failed", bucket="media-bucket", state="CREATE_FAILED"
+                    ),
+                ]
+            },
             {},
         )
         stubber.add_response(
             "create_recording_configuration",
-            {"recordingConfiguration": recording_summary(
-                arn=RECORDING_ARN, bucket="media-bucket", state="CREATING")},
-            {"name": "videoplatform-live",
-             "destinationConfiguration": {"s3": {"bucketName": "media-bucket"}}},
+            {
+                "recordingConfiguration": recording_summary(
+                    arn=RECORDING_ARN, bucket="media-bucket", state="CREATING"
+                )
+            },
+            {
+                "name": "videoplatform-live",
+                "destinationConfiguration": {"s3": {"bucketName": "media-bucket"}},
+            },
         )
         stubber.add_response(
             "get_recording_configuration",
-            {"recordingConfiguration": recording_summary(
-                arn=RECORDING_ARN, bucket="media-bucket", state="ACTIVE")},
+            {
+                "recordingConfiguration": recording_summary(
+                    arn=RECORDING_ARN, bucket="media-bucket", state="ACTIVE"
+                )
+            },
             {"arn": RECORDING_ARN},
         )
 

@@ -8,65 +8,28 @@ is never touched.
 
 import os
 import secrets
-import shutil
-import tempfile
-from pathlib import Path
 
 import pytest
 
-from videoplatform.local_servers import free_port, start_dynamodb_local, start_seaweedfs
+from videoplatform.local_servers import EphemeralStack, start_ephemeral_stack
 
-_STACK: dict = {}
+_STACK: list[EphemeralStack] = []
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config, parser, args):
     if os.environ.get("VP_TEST_SERVERS") == "external":
         return
-    run_id = secrets.token_hex(3)
-    workdir = Path(tempfile.mkdtemp(prefix=f"vp-test-{run_id}-"))
-    access_key, secret_key = "testkey", "testsecret-" + run_id
-    ddb_port, s3_port = free_port(), free_port()
-    _STACK["workdir"] = workdir
-    _STACK["dynamodb"] = start_dynamodb_local(
-        port=ddb_port, db_dir=None, log_path=workdir / "dynamodb.log"
-    )
-    _STACK["seaweedfs"] = start_seaweedfs(
-        s3_port=s3_port,
-        data_dir=workdir / "s3",
-        access_key=access_key,
-        secret_key=secret_key,
-        log_path=workdir / "seaweedfs.log",
-    )
-    os.environ.update(
-        {
-            "DJANGO_ENV": "test",
-            "AWS_ACCESS_KEY_ID": access_key,
-            "AWS_SECRET_ACCESS_KEY": secret_key,
-            "AWS_REGION": "us-east-1",
-            "DYNAMODB_ENDPOINT_URL": f"http://127.0.0.1:{ddb_port}",
-            "DYNAMODB_TABLE_PREFIX": f"t{run_id}_",
-            "S3_ENDPOINT_URL": f"http://127.0.0.1:{s3_port}",
-            "S3_PUBLIC_ENDPOINT_URL": f"http://127.0.0.1:{s3_port}",
-            "S3_RAW_BUCKET": f"raw-{run_id}",
-            "S3_MEDIA_BUCKET": f"media-{run_id}",
-            "S3_CORS_ALLOWED_ORIGINS": "*",
-            "LIVE_RTMP_PORT": str(free_port()),
-            "LIVE_CALLBACK_PORT": str(free_port()),
-        }
-    )
+    stack = start_ephemeral_stack(run_id=secrets.token_hex(3))
+    _STACK.append(stack)
+    os.environ.update(stack.env)
 
 
 def pytest_unconfigure(config):
-    for name in ("seaweedfs", "dynamodb"):
-        server = _STACK.pop(name, None)
-        if server is not None:
-            server.stop()
-    workdir = _STACK.pop("workdir", None)
-    if workdir is not None:
-        shutil.rmtree(workdir, ignore_errors=True)
+    while _STACK:
+        _STACK.pop().stop()
 
 
 def stack_server(name: str):
     """The running test server (``dynamodb`` or ``seaweedfs``), for fault drills."""
-    return _STACK[name]
+    return _STACK[0].servers[name]

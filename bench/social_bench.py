@@ -1,0 +1,79 @@
+"""Social benchmarks: the publish fan-out to 5,000 subscribers, and the watch page's
+DynamoDB request count at 5 and 300 comments (it must not grow)."""
+
+from __future__ import annotations
+
+import time
+
+from bench.results import record
+from bench.stack import django_with_stack
+
+SUBSCRIBERS = 5000
+
+
+def _seed_subscribers(channel_id: str, count: int) -> None:
+    from social_app.models import Subscription
+
+    with Subscription.batch_write() as batch:
+        for i in range(count):
+            batch.save(Subscription(f"benchuser{i:05d}", channel_id, notify="all", created_at=0))
+
+
+def _ready_video(owner, channel, title: str):
+    from social_app.tests.factories import make_ready_video
+
+    return make_ready_video(owner=owner, channel=channel, title=title)
+
+
+def main(argv: list[str]) -> dict:
+    django_with_stack()
+    from django.test import Client
+
+    from conftest import make_channel, make_user
+    from social_app import services
+    from social_app.models import Comment, FeedEntry, Notification
+    from videoplatform.dynamodb import new_ulid
+    from videoplatform.testing.requests import count_dynamodb_requests
+
+    owner = make_user()
+    channel = make_channel(owner=owner)
+    started = time.monotonic()
+    _seed_subscribers(channel.channel_id, SUBSCRIBERS)
+    print(f"seeded {SUBSCRIBERS} subscribers in {time.monotonic() - started:.1f} s")
+
+    video = _ready_video(owner, channel, "Fan-out benchmark")
+    with count_dynamodb_requests() as calls:
+        started = time.monotonic()
+        delivered = services.run_pending_fanouts()
+        fanout_s = time.monotonic() - started
+    assert delivered == 1
+    sample = f"benchuser{SUBSCRIBERS - 1:05d}"
+    assert Notification.count(sample) >= 1 and FeedEntry.count(sample) >= 1
+    by_operation: dict[str, int] = {}
+    for name in calls:
+        by_operation[name] = by_operation.get(name, 0) + 1
+    print(f"fan-out to {SUBSCRIBERS} subscribers: {fanout_s:.2f} s, {len(calls)} DynamoDB requests {by_operation}")
+    print(f"  ({2 * SUBSCRIBERS} items written; BatchWriteItem carries at most 25 items)")
+
+    counts = {}
+    client = Client(HTTP_HOST="127.0.0.1")
+    for n in (5, 300):
+        target = _ready_video(owner, channel, f"{n} comments")
+        with Comment.batch_write() as batch:
+            for i in range(n):
+                batch.save(Comment(target.video_id, new_ulid(), user_id="u", author_name="bench", text=f"comment {i}", created_at=0))
+        client.get(f"/watch/{target.video_id}/")  # warm-up: connections, templates
+        with count_dynamodb_requests() as page_calls:
+            response = client.get(f"/watch/{target.video_id}/")
+        assert response.status_code == 200
+        counts[n] = len(page_calls)
+    print(f"watch page DynamoDB requests: 5 comments -> {counts[5]}, 300 comments -> {counts[300]} "
+          f"(ratio {counts[300] / counts[5]:.2f}; budget 6)")
+    return record(
+        fanout_5000_s=round(fanout_s, 3),
+        fanout_5000_requests=len(calls),
+        watch_page_ddb_requests_5_comments=counts[5],
+        watch_page_ddb_requests_300_comments=counts[300],
+    )
+
+
