@@ -3,6 +3,7 @@
 from enum import StrEnum
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
@@ -90,5 +91,7 @@ class Channel(Model):
     subscriber_count = NumberAttribute(default=0)
     video_count = NumberAttribute(default=0)
     created_at = NumberAttribute()
+    # Set while the owner is banned: the channel page is hidden from everyone but staff.
+    owner_banned = BooleanAttribute(default=False)
 
     owner_index = ChannelOwnerIndex()

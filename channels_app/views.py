@@ -212,16 +212,16 @@ def channel_page(request, handle: str):
     """A channel's public page."""
     from videos_app.selectors import channel_public_videos
 
-    channel = selectors.channel_get_by_handle(handle)
-    if channel is None:
-        raise Http404("No such channel.")
+    from live_app.selectors import live_now
     from social_app.selectors import subscription_get
+
+    channel = selectors.channel_get_by_handle(handle)
+    if channel is None or (channel.owner_banned and not request.user.is_staff):
+        raise Http404("No such channel.")
 
     page = channel_public_videos(channel.channel_id, cursor=request.GET.get("after"))
     user = request.user
     subscription = subscription_get(user=user, channel_id=channel.channel_id)
-    from live_app.selectors import live_now
-
     live = live_now(channel.channel_id)
     return render(
         request,

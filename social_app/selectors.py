@@ -91,7 +91,21 @@ def comments_page(video_id: str, *, cursor: str | None = None, limit: int = COMM
         last_evaluated_key=decode_cursor(cursor, scope=scope),
     )
     items = list(results)
-    more = results.last_evaluated_key is not None
+    last_key = results.last_evaluated_key
+    if last_key is not None and items and all(item.parent_id for item in items):
+        # One thread longer than a page: without its parent on the page it would be
+        # skipped. Read the rest of it (one more Query; its key range holds only that
+        # thread, parent last) so it is shown whole, and continue after the parent.
+        parent_id = items[-1].parent_id
+        rest = Comment.query(
+            video_id,
+            Comment.comment_id >= parent_id,
+            scan_index_forward=False,
+            last_evaluated_key=last_key,
+        )
+        items += list(rest)
+        last_key = {"video_id": {"S": video_id}, "comment_id": {"S": parent_id}}
+    more = last_key is not None
     threads: list[Thread] = []
     pending_replies: list[Comment] = []
     last_complete: Comment | None = None
@@ -108,7 +122,7 @@ def comments_page(video_id: str, *, cursor: str | None = None, limit: int = COMM
             # Start the next page right after the last whole thread.
             next_key = {"video_id": {"S": video_id}, "comment_id": {"S": last_complete.comment_id}}
         else:
-            next_key = results.last_evaluated_key
+            next_key = last_key
     elif pending_replies:
         # Replies whose parent lies beyond the data (should not happen): show them.
         threads.extend(Thread(comment=r) for r in reversed(pending_replies))
@@ -159,3 +173,48 @@ def unread_count(*, user) -> int:
         filter_condition=(Notification.read == False) & (Notification.expires_at > now),  # noqa: E712
         limit=UNREAD_CAP + 1,
     )
+
+
+# --- Moderation ----------------------------------------------------------------------
+
+
+def report_queue(*, cursor: str | None = None, limit: int = 20) -> Page:
+    """Targets with open reports: in review first, then most reported."""
+    from social_app.models import ReportTarget
+
+    return query_page(ReportTarget.queue_index, "open", limit=limit, cursor=cursor)
+
+
+def report_target(target_key: str):
+    from social_app.models import ReportTarget
+
+    try:
+        return ReportTarget.get(target_key, consistent_read=True)
+    except ReportTarget.DoesNotExist:
+        return None
+
+
+def reports_for(target_key: str, *, limit: int = 100) -> list:
+    from social_app.models import Report
+
+    return list(Report.query(target_key, limit=limit))
+
+
+def reports_against(user_id: str, *, limit: int = 20) -> list:
+    from social_app.models import ReportTarget
+
+    return list(ReportTarget.owner_index.query(user_id, scan_index_forward=False, limit=limit))
+
+
+def audit_log(*, moderator_id: str | None = None, target_key: str | None = None, subject_user_id: str | None = None,
+              cursor: str | None = None, limit: int = 50) -> Page:
+    """Newest first; filtered by moderator, target or subject through their indexes."""
+    from social_app.models import AuditEntry
+
+    if moderator_id:
+        return query_page(AuditEntry.moderator_index, moderator_id, limit=limit, cursor=cursor)
+    if target_key:
+        return query_page(AuditEntry.target_index, target_key, limit=limit, cursor=cursor)
+    if subject_user_id:
+        return query_page(AuditEntry.subject_index, subject_user_id, limit=limit, cursor=cursor)
+    return query_page(AuditEntry, "audit", limit=limit, cursor=cursor)

@@ -18,3 +18,14 @@ urlpatterns = [
     path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),
     path("notifications/<str:notification_id>/open/", views.notification_open, name="notification_open"),
 ]
+
+from social_app import moderation_views  # noqa: E402
+
+urlpatterns += [
+    path("report/", moderation_views.report, name="report"),
+    path("moderation/", moderation_views.queue, name="moderation_queue"),
+    path("moderation/audit/", moderation_views.audit, name="moderation_audit"),
+    path("moderation/targets/<str:target_key>/", moderation_views.target, name="moderation_target"),
+    path("moderation/users/<str:user_id>/", moderation_views.user_page, name="moderation_user"),
+    path("moderation/actions/<str:action>/", moderation_views.act, name="moderation_act"),
+]

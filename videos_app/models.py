@@ -3,6 +3,7 @@
 from enum import StrEnum
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     ListAttribute,
     NumberAttribute,
     UnicodeAttribute,
@@ -140,6 +141,12 @@ class Video(Model):
     lease_expires_at = NumberAttribute(null=True)
     progress = NumberAttribute(default=0)
     last_event_at = NumberAttribute(null=True)
+
+    # Moderation: a removed video remembers the status to restore; a banned owner's
+    # videos are hidden without losing their status.
+    removed_from_status = UnicodeAttribute(null=True)
+    owner_banned = BooleanAttribute(default=False)
+    in_review = BooleanAttribute(default=False)
 
     view_count = NumberAttribute(default=0)
     like_count = NumberAttribute(default=0)

@@ -26,7 +26,7 @@ def can_view(user, video: Video) -> bool:
     )
     if is_manager:
         return True
-    if video.status == VideoStatus.REMOVED:
+    if video.status == VideoStatus.REMOVED or video.owner_banned:
         return False
     return video.visibility in {Visibility.PUBLIC, Visibility.UNLISTED}
 
