@@ -18,7 +18,7 @@ from videoplatform import storage
 from videoplatform.dynamodb import condition_failed, new_id, now_s, transaction
 from videoplatform.errors import ApplicationError, Conflict, PermissionDenied, RateLimited
 from videoplatform.models import UniqueClaim
-from videoplatform.ratelimit import counter_increment, counter_value, window_for
+from videoplatform.ratelimit import counter_increment, counter_value, enforce, window_for
 
 logger = logging.getLogger(__name__)
 
@@ -65,8 +65,13 @@ def handle_claim(handle: str) -> str:
 # --- Users ---------------------------------------------------------------------------
 
 
-def user_sign_up(*, email: str, display_name: str, password: str) -> User:
+def user_sign_up(*, email: str, display_name: str, password: str, ip: str | None = None) -> User:
     """Create a local account; the email is claimed in the same transaction."""
+    if ip:
+        enforce(
+            f"signup#ip#{ip}", limit=settings.SIGNUPS_PER_IP_PER_HOUR, window_s=3600,
+            message="Too many sign-ups from your network. Try again in an hour.",
+        )
     email = normalize_email(email)
     try:
         validate_email(email)

@@ -31,16 +31,20 @@ def signup(request):
     if uses_cognito():
         return redirect("login")
     form = SignUpForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.user_sign_up(**form.cleaned_data)
+            user = services.user_sign_up(**form.cleaned_data, ip=client_ip(request))
         except ApplicationError as error:
             form_error(request, form, error)
+            status = error.status_code if isinstance(error, RateLimited) else 200
         else:
             session_login(request, user)
             messages.success(request, f"Welcome, {user.display_name}!")
             return redirect(safe_next(request, "/studio/"))
-    return render(request, "channels_app/signup.html", {"form": form, "next": safe_next(request, "")})
+    return render(
+        request, "channels_app/signup.html", {"form": form, "next": safe_next(request, "")}, status=status
+    )
 
 
 @require_http_methods(["GET", "POST"])

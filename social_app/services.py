@@ -59,6 +59,10 @@ def like_set(*, user, video_id: str, liked: bool) -> tuple[bool, int]:
     """
     _require_active(user, "like videos")
     video = _viewable_video(user, video_id)
+    _rate_limit(
+        f"like#{user.user_id}", limit=settings.LIKES_PER_MINUTE, window_s=60,
+        message="You are liking too fast. Wait a minute and try again.",
+    )
     if video.status != VideoStatus.READY:
         raise ApplicationError("You can like a video once it is ready.")
     like = Like(video.video_id, user.user_id, created_at=now_s())

@@ -4,13 +4,14 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_POST
 
 from channels_app.auth.sessions import login_required
 from channels_app.selectors import channel_get_by_handle
 from social_app import selectors, services
 from videos_app.selectors import video_for_viewer
-from videoplatform.errors import ApplicationError, NotFound, PermissionDenied
+from videoplatform.errors import ApplicationError, NotFound, PermissionDenied, RateLimited
 from videoplatform.http import error_page
 from videoplatform.storage import media_url
 
@@ -23,9 +24,11 @@ def _error(request, error: ApplicationError, *, fallback):
     """htmx gets the message with the error status; a plain form POST gets a message."""
     if isinstance(error, PermissionDenied | NotFound) and not request.htmx:
         return error_page(request, error)
+    if isinstance(error, RateLimited) and not request.htmx:
+        return render(request, "errors/429.html", {"message": error.message}, status=429)
     if request.htmx:
         return HttpResponse(
-            f'<p class="error" role="alert">{error.message}</p>'.replace("<script", "&lt;script"),
+            format_html('<p class="error" role="alert">{}</p>', error.message),
             status=error.status_code,
             headers={"HX-Retarget": "#messages", "HX-Reswap": "innerHTML"},
         )

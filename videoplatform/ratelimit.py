@@ -41,3 +41,11 @@ def counter_increment(window: Window) -> int:
     item = Counter(window.key)
     item.update(actions=[Counter.count.add(1), Counter.expires_at.set(window.expires_at)])
     return int(item.count)
+
+
+def enforce(name: str, *, limit: int, window_s: int, message: str) -> None:
+    """Count one more action in the current window; over ``limit`` raises RateLimited."""
+    from videoplatform.errors import RateLimited
+
+    if counter_increment(window_for(name, window_s=window_s)) > limit:
+        raise RateLimited(message)

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "videoplatform.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "videoplatform.middleware.DependencyUnavailableMiddleware",
     "videoplatform.middleware.ApplicationErrorMiddleware",
@@ -261,3 +262,6 @@ IVS_PLAYBACK_PRIVATE_KEY = env("IVS_PLAYBACK_PRIVATE_KEY")
 # --- Moderation ----------------------------------------------------------------------
 REPORTS_REVIEW_THRESHOLD = env_int("REPORTS_REVIEW_THRESHOLD", 3)
 REPORTS_PER_HOUR = env_int("REPORTS_PER_HOUR", 20)
+SIGNUPS_PER_IP_PER_HOUR = env_int("SIGNUPS_PER_IP_PER_HOUR", 10)
+LIKES_PER_MINUTE = env_int("LIKES_PER_MINUTE", 60)
+UPLOADS_PER_HOUR = env_int("UPLOADS_PER_HOUR", 30)

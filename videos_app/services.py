@@ -25,6 +25,7 @@ from videos_app.models import (
 from videoplatform import storage
 from videoplatform.dynamodb import condition_failed, new_id, now_s, transaction
 from videoplatform.errors import ApplicationError, PermissionDenied
+from videoplatform.ratelimit import enforce
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +119,10 @@ def video_create_upload(
     if channel is None or channel.owner_user_id != actor.user_id:
         raise ApplicationError("Choose one of your channels.", field="channel_id")
     title, description, visibility = _clean_meta(title, description, visibility)
+    enforce(
+        f"upload#{actor.user_id}", limit=settings.UPLOADS_PER_HOUR, window_s=3600,
+        message="You have started many uploads recently. Try again later.",
+    )
     if size is None or size <= 0:
         raise ApplicationError("The file is empty.", field="file")
     if size > settings.VIDEO_MAX_BYTES:
