@@ -32,36 +32,68 @@ def main(argv: list[str]) -> dict:
 
     owner = make_user()
     channel = make_channel(owner=owner)
-    session = services.live_session_create(actor=owner, channel_id=channel.channel_id, title="Bench stream")
+    session = services.live_session_create(
+        actor=owner, channel_id=channel.channel_id, title="Bench stream"
+    )
     workdir = Path(tempfile.mkdtemp(prefix="live-bench-"))
     ingest = IngestServer(
-        rtmp_host="127.0.0.1", rtmp_port=settings.LIVE_RTMP_PORT,
-        callback_port=settings.LIVE_CALLBACK_PORT, work_dir=workdir,
+        rtmp_host="127.0.0.1",
+        rtmp_port=settings.LIVE_RTMP_PORT,
+        callback_port=settings.LIVE_CALLBACK_PORT,
+        work_dir=workdir,
     )
     ingest.start()
     stop = threading.Event()
     worker = TranscodeWorker()
-    threading.Thread(target=worker.run_forever, kwargs={"poll_s": 0.2, "stop": stop}, daemon=True).start()
+    threading.Thread(
+        target=worker.run_forever, kwargs={"poll_s": 0.2, "stop": stop}, daemon=True
+    ).start()
     try:
         publisher = subprocess.Popen(
             [
-                imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-re",
-                "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30",
-                "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
-                "-t", str(STREAM_SECONDS), "-c:v", "libx264", "-preset", "veryfast", "-g", "30",
-                "-pix_fmt", "yuv420p", "-c:a", "aac", "-f", "flv",
+                imageio_ffmpeg.get_ffmpeg_exe(),
+                "-v",
+                "error",
+                "-re",
+                "-f",
+                "lavfi",
+                "-i",
+                "testsrc2=size=1280x720:rate=30",
+                "-f",
+                "lavfi",
+                "-i",
+                "sine=frequency=440:sample_rate=48000",
+                "-t",
+                str(STREAM_SECONDS),
+                "-c:v",
+                "libx264",
+                "-preset",
+                "veryfast",
+                "-g",
+                "30",
+                "-pix_fmt",
+                "yuv420p",
+                "-c:a",
+                "aac",
+                "-f",
+                "flv",
                 f"rtmp://127.0.0.1:{settings.LIVE_RTMP_PORT}/live/{session.stream_key}",
             ],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         # The publisher's first frame leaves within milliseconds of start (-re, lavfi).
         first_frame = time.monotonic()
         client = s3_client()
         first_segment_s = None
         while time.monotonic() - first_frame < 30:
-            listed = client.list_objects_v2(Bucket=settings.S3_MEDIA_BUCKET, Prefix=live_prefix(session.stream_id))
+            listed = client.list_objects_v2(
+                Bucket=settings.S3_MEDIA_BUCKET, Prefix=live_prefix(session.stream_id)
+            )
             names = [o["Key"] for o in listed.get("Contents", [])]
-            if any(n.endswith(".ts") for n in names) and any(n.endswith("index.m3u8") for n in names):
+            if any(n.endswith(".ts") for n in names) and any(
+                n.endswith("index.m3u8") for n in names
+            ):
                 first_segment_s = time.monotonic() - first_frame
                 break
             time.sleep(0.05)
@@ -82,6 +114,10 @@ def main(argv: list[str]) -> dict:
         stop.set()
         ingest.stop()
     print(f"first frame -> first live segment in the bucket: {first_segment_s:.2f} s")
-    print(f"end of a {STREAM_SECONDS} s stream -> replay ready: {replay_ready_s:.2f} s "
-          f"({replay_ready_s / STREAM_SECONDS:.2f}x the stream's length)")
-    return record(live_first_segment_s=round(first_segment_s, 3), replay_ready_s=round(replay_ready_s, 3))
+    print(
+        f"end of a {STREAM_SECONDS} s stream -> replay ready: {replay_ready_s:.2f} s "
+        f"({replay_ready_s / STREAM_SECONDS:.2f}x the stream's length)"
+    )
+    return record(
+        live_first_segment_s=round(first_segment_s, 3), replay_ready_s=round(replay_ready_s, 3)
+    )

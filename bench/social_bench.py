@@ -52,7 +52,9 @@ def main(argv: list[str]) -> dict:
     by_operation: dict[str, int] = {}
     for name in calls:
         by_operation[name] = by_operation.get(name, 0) + 1
-    print(f"fan-out to {SUBSCRIBERS} subscribers: {fanout_s:.2f} s, {len(calls)} DynamoDB requests {by_operation}")
+    print(
+        f"fan-out to {SUBSCRIBERS} subscribers: {fanout_s:.2f} s, {len(calls)} DynamoDB requests {by_operation}"
+    )
     print(f"  ({2 * SUBSCRIBERS} items written; BatchWriteItem carries at most 25 items)")
 
     counts = {}
@@ -61,19 +63,28 @@ def main(argv: list[str]) -> dict:
         target = _ready_video(owner, channel, f"{n} comments")
         with Comment.batch_write() as batch:
             for i in range(n):
-                batch.save(Comment(target.video_id, new_ulid(), user_id="u", author_name="bench", text=f"comment {i}", created_at=0))
+                batch.save(
+                    Comment(
+                        target.video_id,
+                        new_ulid(),
+                        user_id="u",
+                        author_name="bench",
+                        text=f"comment {i}",
+                        created_at=0,
+                    )
+                )
         client.get(f"/watch/{target.video_id}/")  # warm-up: connections, templates
         with count_dynamodb_requests() as page_calls:
             response = client.get(f"/watch/{target.video_id}/")
         assert response.status_code == 200
         counts[n] = len(page_calls)
-    print(f"watch page DynamoDB requests: 5 comments -> {counts[5]}, 300 comments -> {counts[300]} "
-          f"(ratio {counts[300] / counts[5]:.2f}; budget 6)")
+    print(
+        f"watch page DynamoDB requests: 5 comments -> {counts[5]}, 300 comments -> {counts[300]} "
+        f"(ratio {counts[300] / counts[5]:.2f}; budget 6)"
+    )
     return record(
         fanout_5000_s=round(fanout_s, 3),
         fanout_5000_requests=len(calls),
         watch_page_ddb_requests_5_comments=counts[5],
         watch_page_ddb_requests_300_comments=counts[300],
     )
-
-

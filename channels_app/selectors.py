@@ -3,10 +3,13 @@
 from pynamodb.exceptions import DoesNotExist
 
 from channels_app.models import Channel, User
+from videoplatform.dynamodb import key_usable
 from videoplatform.models import UniqueClaim
 
 
 def user_get(user_id: str) -> User | None:
+    if not key_usable(user_id):
+        return None
     try:
         return User.get(user_id)
     except DoesNotExist:
@@ -28,6 +31,8 @@ def users_by_email_index(email: str) -> list[User]:
 
 
 def channel_get(channel_id: str) -> Channel | None:
+    if not key_usable(channel_id):
+        return None
     try:
         return Channel.get(channel_id)
     except DoesNotExist:

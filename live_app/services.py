@@ -36,9 +36,9 @@ def channel_claim(channel_arn: str) -> str:
 
 
 def require_owner(actor, session: LivestreamSession) -> None:
-    if not getattr(actor, "is_authenticated", False) or (
-        actor.user_id != session.owner_user_id and not actor.is_staff
-    ):
+    # Owner only, not staff: the session page shows the stream key, a secret that lets
+    # anyone holding it stream as the channel.
+    if not getattr(actor, "is_authenticated", False) or actor.user_id != session.owner_user_id:
         raise PermissionDenied("This live session is not yours.")
 
 

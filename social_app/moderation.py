@@ -13,7 +13,7 @@ from social_app.models import AuditEntry, Comment, Report, ReportTarget
 from social_app.services import notification_create
 from videos_app.models import FEED_PARTITION, Video, VideoStatus, Visibility
 from videos_app.selectors import video_get
-from videoplatform.dynamodb import condition_failed, new_ulid, now_s, transaction
+from videoplatform.dynamodb import condition_failed, key_usable, new_ulid, now_s, transaction
 from videoplatform.errors import ApplicationError, Conflict, NotFound, PermissionDenied, RateLimited
 from videoplatform.ratelimit import counter_increment, window_for
 
@@ -61,7 +61,9 @@ def resolve_target(target_type: str, target_id: str, video_id: str | None = None
                 "link": f"/watch/{video.video_id}/", "video": video}
     if target_type == "comment":
         try:
-            comment = Comment.get(video_id or "", target_id)
+            if not key_usable(video_id, target_id):
+                raise Comment.DoesNotExist
+            comment = Comment.get(video_id, target_id)
         except Comment.DoesNotExist:
             raise NotFound("That comment does not exist.") from None
         if comment.deleted:
@@ -176,6 +178,8 @@ def report_dismiss(*, moderator, target_key: str, reason: str) -> None:
     require_staff(moderator)
     reason = _reason(reason)
     try:
+        if not key_usable(target_key):
+            raise ReportTarget.DoesNotExist
         target = ReportTarget.get(target_key, consistent_read=True)
     except ReportTarget.DoesNotExist:
         raise NotFound("No reports for that target.") from None
@@ -250,6 +254,8 @@ def comment_remove(*, moderator, video_id: str, comment_id: str, reason: str) ->
     require_staff(moderator)
     reason = _reason(reason)
     try:
+        if not key_usable(video_id, comment_id):
+            raise Comment.DoesNotExist
         comment = Comment.get(video_id, comment_id, consistent_read=True)
     except Comment.DoesNotExist:
         raise NotFound("No such comment.") from None

@@ -7,6 +7,7 @@ from channels_app.models import Channel
 from social_app.models import Comment, FeedEntry, Like, Notification, Subscription
 from videos_app.models import Video, VideoStatus, Visibility
 from videoplatform.aws import dynamodb_client
+from videoplatform.dynamodb import key_usable
 from videoplatform.pagination import Page, decode_cursor, encode_cursor, query_page
 
 COMMENTS_PAGE = 20
@@ -188,6 +189,8 @@ def report_queue(*, cursor: str | None = None, limit: int = 20) -> Page:
 def report_target(target_key: str):
     from social_app.models import ReportTarget
 
+    if not key_usable(target_key):
+        return None
     try:
         return ReportTarget.get(target_key, consistent_read=True)
     except ReportTarget.DoesNotExist:

@@ -17,7 +17,7 @@ from channels_app.services import clean_text
 from social_app.models import Comment, FeedEntry, Like, Notification, Subscription
 from videos_app.models import Video, VideoStatus, Visibility
 from videos_app.selectors import can_view, video_get
-from videoplatform.dynamodb import condition_failed, new_ulid, now_s, transaction
+from videoplatform.dynamodb import condition_failed, key_usable, new_ulid, now_s, transaction
 from videoplatform.errors import ApplicationError, NotFound, PermissionDenied, RateLimited
 from videoplatform.ratelimit import counter_increment, window_for
 
@@ -94,6 +94,8 @@ def comment_post(*, user, video_id: str, text: str, parent_id: str | None = None
     parent = None
     if parent_id:
         try:
+            if not key_usable(parent_id):
+                raise Comment.DoesNotExist
             parent = Comment.get(video.video_id, parent_id, consistent_read=True)
         except Comment.DoesNotExist:
             raise ApplicationError("The comment you are replying to no longer exists.") from None
@@ -137,6 +139,8 @@ def comment_post(*, user, video_id: str, text: str, parent_id: str | None = None
 
 def _live_comment(video_id: str, comment_id: str) -> Comment:
     try:
+        if not key_usable(video_id, comment_id):
+            raise Comment.DoesNotExist
         comment = Comment.get(video_id, comment_id, consistent_read=True)
     except Comment.DoesNotExist:
         raise NotFound("That comment does not exist.") from None
@@ -287,6 +291,8 @@ def notification_create(*, user_id: str, kind: str, text: str, link: str = "") -
 def notification_mark_read(*, user, notification_id: str) -> Notification:
     """Mark one of *your* notifications read (the key includes your user id)."""
     _require_active(user, "read notifications")
+    if not key_usable(notification_id):
+        raise NotFound("That notification does not exist.")
     item = Notification(user.user_id, notification_id)
     try:
         item.update(actions=[Notification.read.set(True)], condition=Notification.notification_id.exists())

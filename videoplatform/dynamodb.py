@@ -91,6 +91,17 @@ def is_expired(expires_at: float | None, *, now: float | None = None) -> bool:
     return expires_at <= (time.time() if now is None else now)
 
 
+# Ids reach lookups from URLs, forms and cookies. DynamoDB answers an empty key value, or
+# one over 1024 bytes (range) / 2048 bytes (hash), with a ValidationException; no item can
+# have such a key, so a lookup treats it as missing instead of failing the request.
+KEY_MAX_CHARS = 255  # at most 4 bytes a character: under 1024 bytes
+
+
+def key_usable(*values: str | None) -> bool:
+    """True when every value can be a DynamoDB key (non-empty, within the size limit)."""
+    return all(value and len(value) <= KEY_MAX_CHARS for value in values)
+
+
 def condition_failed(error: PynamoDBException) -> bool:
     """True when a write failed only because its condition did not hold."""
     cause = getattr(error, "cause_response_code", None)

@@ -9,11 +9,15 @@ import time
 from django.contrib.sessions.backends.base import CreateError, SessionBase, UpdateError
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
 
-from videoplatform.dynamodb import condition_failed, is_expired
+from videoplatform.dynamodb import condition_failed, is_expired, key_usable
 from videoplatform.models import WebSession
 
 
 class SessionStore(SessionBase):
+    def _validate_session_key(self, key) -> bool:
+        # A forged or garbled cookie too long for a key is simply no session.
+        return bool(super()._validate_session_key(key)) and key_usable(key)
+
     def _get_item(self) -> WebSession | None:
         if not self.session_key:
             return None

@@ -267,8 +267,14 @@ def video_update(*, actor, video: Video, title: str, description: str, visibilit
 
 
 def video_delete(*, actor, video: Video) -> None:
-    """Delete the video, its source and its media."""
+    """Delete the video, its source and its media.
+
+    The files go first: if storage is down nothing is deleted and the video stays,
+    so the creator can retry; a file is never left behind without its video.
+    """
     require_manager(actor, video)
+    storage.delete_object(bucket=settings.S3_RAW_BUCKET, key=source_key_of(video))
+    storage.delete_prefix(bucket=settings.S3_MEDIA_BUCKET, prefix=hls_prefix(video.video_id))
     was_listed = bool(video.feed_partition)
     try:
         with transaction() as tx:
@@ -283,8 +289,6 @@ def video_delete(*, actor, video: Video) -> None:
         if condition_failed(error):
             return  # already gone
         raise
-    storage.delete_object(bucket=settings.S3_RAW_BUCKET, key=source_key_of(video))
-    storage.delete_prefix(bucket=settings.S3_MEDIA_BUCKET, prefix=hls_prefix(video.video_id))
 
 
 # --- Transcode job state -------------------------------------------------------------

@@ -1,6 +1,8 @@
 """Home page, upload dashboard, studio video list, watch page and playlists."""
 
+import logging
 import posixpath
+from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,10 +15,32 @@ from channels_app.auth.sessions import login_required
 from channels_app.selectors import channels_for_owner
 from videoplatform.errors import ApplicationError, NotFound, PermissionDenied
 from videoplatform.http import error_page, form_error
+from videoplatform.middleware import is_dependency_down
 from videoplatform.storage import media_url
 from videos_app import playback, selectors, services
 from videos_app.forms import UploadForm, VideoEditForm
 from videos_app.models import FINAL_STATUSES, VideoStatus
+
+logger = logging.getLogger(__name__)
+
+STORAGE_UNAVAILABLE = "Storage is unavailable right now. Please try again in a minute."
+
+
+def json_when_storage_down(view):
+    """The upload script's POSTs get a JSON 503 it can show, not the HTML 503 page
+    (which it could only report as "Something went wrong")."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except Exception as error:
+            if request.method != "POST" or not is_dependency_down(error):
+                raise
+            logger.warning("storage unavailable while serving %s", request.path)
+            return JsonResponse({"error": STORAGE_UNAVAILABLE}, status=503)
+
+    return wrapper
 
 
 def home(request):
@@ -31,6 +55,7 @@ def _cards(videos):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@json_when_storage_down
 def upload(request):
     """The upload dashboard. POST (from the page's script) creates the video and
     answers with a presigned POST the browser sends the file to."""
@@ -78,6 +103,7 @@ def _managed_video(request, video_id):
 
 @login_required
 @require_POST
+@json_when_storage_down
 def video_uploaded(request, video_id: str):
     """The browser finished the upload: verify it and start transcoding."""
     try:
@@ -90,6 +116,7 @@ def video_uploaded(request, video_id: str):
 
 @login_required
 @require_POST
+@json_when_storage_down
 def video_cancel(request, video_id: str):
     """Cancel an upload in progress: the video and anything uploaded go away."""
     try:
@@ -243,6 +270,7 @@ def playlist(request, video_id: str, name: str):
     response = HttpResponse(
         playback.sign_playlist(text, key=key), content_type="application/vnd.apple.mpegurl"
     )
-    # Signed URLs expire; a master may still grow while higher rungs are encoded.
-    response["Cache-Control"] = "private, max-age=5"
+    # Never reused without asking: signed URLs expire, a master grows while higher rungs
+    # are encoded, and a removed video must stop playing at once.
+    response["Cache-Control"] = "private, no-cache"
     return response

@@ -72,12 +72,17 @@ class TranscodeWorker:
     # --- finding and claiming work -----------------------------------------------
 
     def queued_videos(self, *, limit: int = 10) -> list[Video]:
-        """Queued videos, oldest first, from the sparse pending index."""
-        candidates = Video.pending_index.query(
-            PENDING_PARTITION, scan_index_forward=True, limit=50, page_size=50
+        """Queued videos, oldest first, from the sparse pending index (a filter, so videos
+        being processed ahead of them never hide them)."""
+        return list(
+            Video.pending_index.query(
+                PENDING_PARTITION,
+                scan_index_forward=True,
+                filter_condition=Video.status == str(VideoStatus.QUEUED),
+                limit=limit,
+                page_size=100,
+            )
         )
-        found = [v for v in candidates if v.status == VideoStatus.QUEUED]
-        return found[:limit]
 
     def run_once(self) -> bool:
         """Claim and transcode one queued video. False when there was nothing to do."""

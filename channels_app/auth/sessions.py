@@ -1,7 +1,7 @@
 """Who is signed in: the user id kept in the (DynamoDB-backed) Django session."""
 
 from functools import wraps
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.middleware.csrf import rotate_token
@@ -64,6 +64,17 @@ def login_required(view):
     def wrapper(request, *args, **kwargs):
         if request.user.is_authenticated:
             return view(request, *args, **kwargs)
-        return redirect(f"{settings.LOGIN_URL}?{urlencode({'next': request.get_full_path()})}")
+        return redirect(f"{settings.LOGIN_URL}?{urlencode({'next': _return_path(request)})}")
 
     return wrapper
+
+
+def _return_path(request) -> str:
+    """Where logging in leads back to. The redirect after it is a GET, so a POST-only URL
+    would answer 405: a form post returns to the same-site page it was sent from."""
+    if request.method in ("GET", "HEAD"):
+        return request.get_full_path()
+    referer = urlsplit(request.META.get("HTTP_REFERER", ""))
+    if referer.netloc == request.get_host() and referer.path.startswith("/"):
+        return referer.path + (f"?{referer.query}" if referer.query else "")
+    return "/"

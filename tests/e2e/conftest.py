@@ -4,6 +4,8 @@ import shutil
 
 import pytest
 
+from tests.e2e.browser_helpers import tracked_page
+
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
@@ -25,27 +27,10 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    """A fresh page in its own context (own cookies).
-
-    ``page.problems`` collects script errors and failed responses (the favicon aside,
-    which the site does not have), so a test can assert the page ran cleanly.
-    """
-    context = browser.new_context()
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.problems = []
-    page.on("pageerror", lambda error: page.problems.append(f"script error: {error}"))
-    page.on(
-        "response",
-        lambda r: (
-            r.status >= 400
-            and not r.url.endswith("/favicon.ico")
-            and page.problems.append(f"{r.status} {r.request.method} {r.url}")
-        ),
-    )
-    page.on("requestfailed", lambda r: page.problems.append(f"failed {r.method} {r.url}"))
+    """A fresh page in its own context; ``page.problems`` lists what went wrong."""
+    page = tracked_page(browser)
     yield page
-    context.close()
+    page.context.close()
 
 
 @pytest.fixture

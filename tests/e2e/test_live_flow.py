@@ -6,8 +6,9 @@ import imageio_ffmpeg
 import pytest
 from django.conf import settings
 
-from conftest import STRONG_PASSWORD, make_channel, make_user
+from conftest import make_channel, make_user
 from live_app.ingest import IngestServer
+from tests.e2e.browser_helpers import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -24,14 +25,6 @@ def ingest(tmp_path):
     server.start()
     yield server
     server.stop()
-
-
-def log_in(page, base_url, user):
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(STRONG_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base_url}/")
 
 
 def test_go_live_watch_end_and_replay(browser, live_server_url, ingest, running_worker):
@@ -60,17 +53,42 @@ def test_go_live_watch_end_and_replay(browser, live_server_url, ingest, running_
 
     publisher = subprocess.Popen(
         [
-            imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-re",
-            "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30",
-            "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
-            "-t", "14", "-c:v", "libx264", "-preset", "veryfast", "-g", "30", "-pix_fmt", "yuv420p",
-            "-c:a", "aac", "-f", "flv", server_url + stream_key,
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-v",
+            "error",
+            "-re",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=640x360:rate=30",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:sample_rate=48000",
+            "-t",
+            "14",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-g",
+            "30",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-f",
+            "flv",
+            server_url + stream_key,
         ],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         viewer.locator("#live-video").wait_for(timeout=30_000)
-        viewer.wait_for_function("() => document.getElementById('live-video').currentTime > 1.0", timeout=30_000)
+        viewer.wait_for_function(
+            "() => document.getElementById('live-video').currentTime > 1.0", timeout=30_000
+        )
         assert viewer.evaluate("window.sameDocument === true"), "the live page reloaded"
     finally:
         publisher.wait(timeout=60)
@@ -79,7 +97,13 @@ def test_go_live_watch_end_and_replay(browser, live_server_url, ingest, running_
     replay_link.wait_for(timeout=120_000)
     assert viewer.evaluate("window.sameDocument === true")
     replay_link.click()
-    viewer.wait_for_function("() => window.videoPlayer && window.videoPlayer.levels.length >= 1", timeout=30_000)
-    viewer.evaluate("document.getElementById('video').muted = true; document.getElementById('video').play()")
-    viewer.wait_for_function("() => document.getElementById('video').currentTime > 1.0", timeout=30_000)
+    viewer.wait_for_function(
+        "() => window.videoPlayer && window.videoPlayer.levels.length >= 1", timeout=30_000
+    )
+    viewer.evaluate(
+        "document.getElementById('video').muted = true; document.getElementById('video').play()"
+    )
+    viewer.wait_for_function(
+        "() => document.getElementById('video').currentTime > 1.0", timeout=30_000
+    )
     assert "(replay)" in viewer.locator("h1.video-title").inner_text()

@@ -2,7 +2,8 @@
 
 import pytest
 
-from conftest import STRONG_PASSWORD, make_channel, make_user
+from conftest import make_channel, make_user
+from tests.e2e.browser_helpers import log_in
 from videos_app.tests.media_samples import make_sample
 
 pytestmark = pytest.mark.browser
@@ -10,15 +11,9 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def sample_720p(tmp_path_factory):
-    return make_sample(str(tmp_path_factory.mktemp("e2e") / "clip720.mp4"), width=1280, height=720, seconds=6)
-
-
-def log_in(page, base_url, user):
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(STRONG_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base_url}/")
+    return make_sample(
+        str(tmp_path_factory.mktemp("e2e") / "clip720.mp4"), width=1280, height=720, seconds=6
+    )
 
 
 def test_upload_process_and_play(page, live_server_url, running_worker, sample_720p):
@@ -41,10 +36,14 @@ def test_upload_process_and_play(page, live_server_url, running_worker, sample_7
     assert page.evaluate("window.sameDocument === true"), "the studio page reloaded"
 
     row.get_by_role("link", name="My first upload").click()
-    page.wait_for_function("() => window.videoPlayer && window.videoPlayer.levels.length >= 2", timeout=30_000)
+    page.wait_for_function(
+        "() => window.videoPlayer && window.videoPlayer.levels.length >= 2", timeout=30_000
+    )
     page.evaluate("document.getElementById('video').muted = true")
     page.evaluate("document.getElementById('video').play()")
-    page.wait_for_function("() => document.getElementById('video').currentTime > 1.0", timeout=30_000)
+    page.wait_for_function(
+        "() => document.getElementById('video').currentTime > 1.0", timeout=30_000
+    )
     levels = page.evaluate("window.videoPlayer.levels.map(l => l.height)")
     assert sorted(levels) == [360, 480, 720]
     options = page.locator("#quality option").all_inner_texts()

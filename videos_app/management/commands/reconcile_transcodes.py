@@ -29,10 +29,12 @@ class Command(BaseCommand):
                 video = Video.get(stub.video_id, consistent_read=True)
             except Video.DoesNotExist:
                 continue
+            # Noted first: reconcile updates the item in place, so video.status is the new one.
+            status_before = video.status
             outcome = backend.reconcile(video=video, now=now, dry_run=dry_run)
             if outcome.startswith(("requeued", "failed", "settled", "queued", "submitted")):
                 changed += 1
             if verbosity > 1 or (verbosity and outcome.startswith(("requeued", "failed", "settled"))):
-                self.stdout.write(f"{video.video_id} [{video.status}] -> {outcome}")
+                self.stdout.write(f"{video.video_id} [{status_before}] -> {outcome}")
         verb = "would settle" if dry_run else "settled"
         self.stdout.write(self.style.SUCCESS(f"checked {seen} pending video(s), {verb} {changed}"))

@@ -1,0 +1,35 @@
+"""Small helpers shared by the browser tests."""
+
+from conftest import STRONG_PASSWORD
+
+
+def tracked_page(browser, *, timeout_ms: int = 15_000):
+    """A page in a context of its own (own cookies).
+
+    ``page.problems`` collects script errors and failed responses (the favicon aside,
+    which the site does not have), so a test can assert the page ran cleanly.
+    """
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(timeout_ms)
+    page.problems = []
+    page.on("pageerror", lambda error: page.problems.append(f"script error: {error}"))
+    page.on(
+        "response",
+        lambda r: (
+            r.status >= 400
+            and not r.url.endswith("/favicon.ico")
+            and page.problems.append(f"{r.status} {r.request.method} {r.url}")
+        ),
+    )
+    page.on("requestfailed", lambda r: page.problems.append(f"failed {r.method} {r.url}"))
+    return page
+
+
+def log_in(page, base_url: str, user) -> None:
+    """Log in through the form, as a person would."""
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(STRONG_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{base_url}/")
