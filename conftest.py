@@ -64,9 +64,7 @@ def channel(user):
 @pytest.fixture
 def signed_in_client(client, user):
     """A Django test client signed in as ``user``."""
-    response = client.post(
-        "/accounts/login/", {"email": user.email, "password": STRONG_PASSWORD}
-    )
+    response = client.post("/accounts/login/", {"email": user.email, "password": STRONG_PASSWORD})
     assert response.status_code == 302, response.content[:500]
     client.user = user
     return client

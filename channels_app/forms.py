@@ -20,14 +20,18 @@ class ChannelCreateForm(forms.Form):
         label="Handle", max_length=31, help_text="3-30 characters: a-z, 0-9, '-' and '_'."
     )
     description = forms.CharField(
-        label="Description", widget=forms.Textarea(attrs={"rows": 4}),
-        max_length=DESCRIPTION_MAX, required=False,
+        label="Description",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=DESCRIPTION_MAX,
+        required=False,
     )
 
 
 class ChannelEditForm(forms.Form):
     name = forms.CharField(label="Name", max_length=CHANNEL_NAME_MAX)
     description = forms.CharField(
-        label="Description", widget=forms.Textarea(attrs={"rows": 4}),
-        max_length=DESCRIPTION_MAX, required=False,
+        label="Description",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=DESCRIPTION_MAX,
+        required=False,
     )

@@ -44,9 +44,7 @@ def clean_text(value: str, *, field: str, label: str, max_length: int, required:
     if required and not text:
         raise ApplicationError(f"{label} is required.", field=field)
     if len(text) > max_length:
-        raise ApplicationError(
-            f"{label} must be at most {max_length} characters.", field=field
-        )
+        raise ApplicationError(f"{label} must be at most {max_length} characters.", field=field)
     for char in text:
         category = unicodedata.category(char)
         if category == "Cf" or (category == "Cc" and char not in "\n\r\t"):
@@ -69,7 +67,9 @@ def user_sign_up(*, email: str, display_name: str, password: str, ip: str | None
     """Create a local account; the email is claimed in the same transaction."""
     if ip:
         enforce(
-            f"signup#ip#{ip}", limit=settings.SIGNUPS_PER_IP_PER_HOUR, window_s=3600,
+            f"signup#ip#{ip}",
+            limit=settings.SIGNUPS_PER_IP_PER_HOUR,
+            window_s=3600,
             message="Too many sign-ups from your network. Try again in an hour.",
         )
     email = normalize_email(email)
@@ -80,8 +80,11 @@ def user_sign_up(*, email: str, display_name: str, password: str, ip: str | None
     if len(email) > 254:
         raise ApplicationError("Enter a valid email address.", field="email")
     display_name = clean_text(
-        display_name, field="display_name", label="Display name",
-        max_length=DISPLAY_NAME_MAX, required=True,
+        display_name,
+        field="display_name",
+        label="Display name",
+        max_length=DISPLAY_NAME_MAX,
+        required=True,
     )
     try:
         validate_password(password, user=SimpleNamespace(email=email, display_name=display_name))
@@ -230,8 +233,11 @@ def channel_create(*, owner: User, name: str, handle: str, description: str = ""
     name = clean_text(name, field="name", label="Name", max_length=CHANNEL_NAME_MAX, required=True)
     handle = clean_handle(handle)
     description = clean_text(
-        description, field="description", label="Description",
-        max_length=DESCRIPTION_MAX, required=False,
+        description,
+        field="description",
+        label="Description",
+        max_length=DESCRIPTION_MAX,
+        required=False,
     )
     channel = Channel(
         new_id(),
@@ -259,8 +265,11 @@ def channel_update(*, actor, channel: Channel, name: str, description: str) -> C
     require_channel_editor(actor=actor, channel=channel)
     name = clean_text(name, field="name", label="Name", max_length=CHANNEL_NAME_MAX, required=True)
     description = clean_text(
-        description, field="description", label="Description",
-        max_length=DESCRIPTION_MAX, required=False,
+        description,
+        field="description",
+        label="Description",
+        max_length=DESCRIPTION_MAX,
+        required=False,
     )
     try:
         channel.update(
@@ -319,7 +328,7 @@ def channel_image_upload_complete(*, actor, channel: Channel, kind: str, key: st
     if kind not in IMAGE_KINDS:
         raise ApplicationError("Unknown image kind.")
     prefix = _image_prefix(channel, kind)
-    suffix = (key or "")[len(prefix):]
+    suffix = (key or "")[len(prefix) :]
     if not key.startswith(prefix) or not re.fullmatch(r"[A-Za-z0-9]+", suffix):
         raise ApplicationError("That upload does not belong to this channel.")
     bucket = settings.S3_MEDIA_BUCKET
@@ -349,4 +358,3 @@ def channel_image_upload_complete(*, actor, channel: Channel, kind: str, key: st
     if previous and previous != key:
         storage.delete_object(bucket=bucket, key=previous)
     return channel
-

@@ -43,7 +43,10 @@ def signup(request):
             messages.success(request, f"Welcome, {user.display_name}!")
             return redirect(safe_next(request, "/studio/"))
     return render(
-        request, "channels_app/signup.html", {"form": form, "next": safe_next(request, "")}, status=status
+        request,
+        "channels_app/signup.html",
+        {"form": form, "next": safe_next(request, "")},
+        status=status,
     )
 
 
@@ -70,8 +73,10 @@ def login(request):
             session_login(request, user)
             return redirect(safe_next(request, "/"))
     return render(
-        request, "channels_app/login.html",
-        {"form": form, "next": safe_next(request, "")}, status=status,
+        request,
+        "channels_app/login.html",
+        {"form": form, "next": safe_next(request, "")},
+        status=status,
     )
 
 
@@ -89,7 +94,9 @@ def _cognito_begin(request):
     verifier, challenge = cognito.new_pkce_pair()
     state = cognito.new_state()
     request.session[PKCE_SESSION_KEY] = {
-        "state": state, "verifier": verifier, "next": safe_next(request, "/"),
+        "state": state,
+        "verifier": verifier,
+        "next": safe_next(request, "/"),
     }
     return redirect(cognito.authorize_url(cognito_config(), state=state, code_challenge=challenge))
 
@@ -99,11 +106,18 @@ def cognito_callback(request):
     """Finish Cognito managed login: check state, exchange the code, verify the ID token."""
     pending = request.session.pop(PKCE_SESSION_KEY, None)
     code = request.GET.get("code", "")
-    if not uses_cognito() or not pending or request.GET.get("state") != pending.get("state") or not code:
+    if (
+        not uses_cognito()
+        or not pending
+        or request.GET.get("state") != pending.get("state")
+        or not code
+    ):
         messages.error(request, "The sign-in could not be completed. Please try again.")
         return redirect("/")
     try:
-        tokens = cognito.exchange_code(cognito_config(), code=code, code_verifier=pending["verifier"])
+        tokens = cognito.exchange_code(
+            cognito_config(), code=code, code_verifier=pending["verifier"]
+        )
         identity = cognito.verify_id_token(cognito_config(), tokens["id_token"])
         user = services.user_upsert_from_cognito(identity=identity)
     except PermissionDenied as error:
@@ -120,7 +134,8 @@ def studio(request):
     """The creator's dashboard: their channels."""
     channels = selectors.channels_for_owner(request.user.user_id)
     return render(
-        request, "channels_app/studio.html",
+        request,
+        "channels_app/studio.html",
         {"channels": [(c, media_url(c.avatar_key)) for c in channels]},
     )
 
@@ -189,12 +204,16 @@ def channel_image_start(request, channel_id: str, kind: str):
     try:
         channel = _editable_channel(request, channel_id)
         post = services.channel_image_upload_start(
-            actor=request.user, channel=channel, kind=kind,
+            actor=request.user,
+            channel=channel,
+            kind=kind,
             content_type=request.POST.get("content_type", ""),
         )
     except ApplicationError as error:
         return JsonResponse({"error": error.message}, status=error.status_code)
-    return JsonResponse({"url": post.url, "fields": post.fields, "key": post.key, "max_bytes": post.max_bytes})
+    return JsonResponse(
+        {"url": post.url, "fields": post.fields, "key": post.key, "max_bytes": post.max_bytes}
+    )
 
 
 @login_required
@@ -204,7 +223,10 @@ def channel_image_complete(request, channel_id: str, kind: str):
     try:
         channel = _editable_channel(request, channel_id)
         channel = services.channel_image_upload_complete(
-            actor=request.user, channel=channel, kind=kind, key=request.POST.get("key", ""),
+            actor=request.user,
+            channel=channel,
+            kind=kind,
+            key=request.POST.get("key", ""),
         )
     except ApplicationError as error:
         return JsonResponse({"error": error.message}, status=error.status_code)
@@ -214,10 +236,9 @@ def channel_image_complete(request, channel_id: str, kind: str):
 
 def channel_page(request, handle: str):
     """A channel's public page."""
-    from videos_app.selectors import channel_public_videos
-
     from live_app.selectors import live_now
     from social_app.selectors import subscription_get
+    from videos_app.selectors import channel_public_videos
 
     channel = selectors.channel_get_by_handle(handle)
     if channel is None or (channel.owner_banned and not request.user.is_staff):
@@ -241,6 +262,7 @@ def channel_page(request, handle: str):
             "notify": subscription.notify if subscription else None,
             "subscriber_count": channel.subscriber_count,
             "is_own_channel": user.is_authenticated and user.user_id == channel.owner_user_id,
-            "can_edit": user.is_authenticated and (user.user_id == channel.owner_user_id or user.is_staff),
+            "can_edit": user.is_authenticated
+            and (user.user_id == channel.owner_user_id or user.is_staff),
         },
     )

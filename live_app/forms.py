@@ -9,4 +9,6 @@ class GoLiveForm(forms.Form):
 
     def __init__(self, *args, channels=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["channel_id"].choices = [(c.channel_id, f"{c.name} (@{c.handle})") for c in channels]
+        self.fields["channel_id"].choices = [
+            (c.channel_id, f"{c.name} (@{c.handle})") for c in channels
+        ]

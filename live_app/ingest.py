@@ -42,7 +42,9 @@ def live_prefix(stream_id: str) -> str:
 
 
 def nginx_executable() -> str:
-    found = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
+    found = shutil.which("nginx") or (
+        "/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None
+    )
     if not found or not os.path.exists(RTMP_MODULE):
         raise IngestUnavailable(
             "The local RTMP ingest needs nginx with the RTMP module: "
@@ -133,7 +135,15 @@ rtmp {{
         for thread in self.threads:
             thread.start()
         self.nginx = subprocess.Popen(
-            [executable, "-p", str(self.work_dir), "-c", str(conf), "-e", str(self.work_dir / "nginx-error.log")],
+            [
+                executable,
+                "-p",
+                str(self.work_dir),
+                "-c",
+                str(conf),
+                "-e",
+                str(self.work_dir / "nginx-error.log"),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
@@ -195,7 +205,9 @@ rtmp {{
         if session is None or not recording.is_file() or recording.parent != self.rec_dir:
             return
         key = f"recordings/{session.stream_id}/{int(time.time())}.flv"
-        s3_client().upload_file(str(recording), settings.S3_RAW_BUCKET, key, ExtraArgs={"ContentType": "video/x-flv"})
+        s3_client().upload_file(
+            str(recording), settings.S3_RAW_BUCKET, key, ExtraArgs={"ContentType": "video/x-flv"}
+        )
         recording.unlink(missing_ok=True)
         detail = {
             "channel_name": session.stream_id,
@@ -209,16 +221,23 @@ rtmp {{
         }
         handle_event(
             make_event(
-                source="aws.ivs", detail_type="IVS Recording State Change",
-                detail=detail, resources=[session.channel_arn],
+                source="aws.ivs",
+                detail_type="IVS Recording State Change",
+                detail=detail,
+                resources=[session.channel_arn],
             )
         )
 
     def _emit_stream(self, stream: ActiveStream, name: str) -> None:
         handle_event(
             make_event(
-                source="aws.ivs", detail_type="IVS Stream State Change",
-                detail={"event_name": name, "channel_name": stream.stream_id, "stream_id": stream.stream_id},
+                source="aws.ivs",
+                detail_type="IVS Stream State Change",
+                detail={
+                    "event_name": name,
+                    "channel_name": stream.stream_id,
+                    "stream_id": stream.stream_id,
+                },
                 resources=[stream.channel_arn],
             )
         )
@@ -250,10 +269,17 @@ rtmp {{
             name = line.strip()
             if not name or name.startswith("#") or name in stream.uploaded or "/" in name:
                 continue
-            client.upload_file(str(folder / name), settings.S3_MEDIA_BUCKET, prefix + name, ExtraArgs={"ContentType": "video/mp2t"})
+            client.upload_file(
+                str(folder / name),
+                settings.S3_MEDIA_BUCKET,
+                prefix + name,
+                ExtraArgs={"ContentType": "video/mp2t"},
+            )
             stream.uploaded.add(name)
         client.put_object(
-            Bucket=settings.S3_MEDIA_BUCKET, Key=prefix + "index.m3u8", Body=text.encode(),
+            Bucket=settings.S3_MEDIA_BUCKET,
+            Key=prefix + "index.m3u8",
+            Body=text.encode(),
             ContentType="application/vnd.apple.mpegurl",
         )
         stream.playlist_mtime = mtime
@@ -278,7 +304,9 @@ def _handler_for(server: IngestServer):
             elif self.path == "/publish_done":
                 threading.Thread(target=server.on_publish_done, args=(name,), daemon=True).start()
             elif self.path == "/record_done":
-                threading.Thread(target=server.on_record_done, args=(name, form.get("path", "")), daemon=True).start()
+                threading.Thread(
+                    target=server.on_record_done, args=(name, form.get("path", "")), daemon=True
+                ).start()
             else:
                 status = 404
             self.send_response(status)

@@ -2,7 +2,7 @@
 
 from pynamodb.exceptions import DoesNotExist
 
-from live_app.models import LivestreamSession, LiveStatus
+from live_app.models import LiveStatus, LivestreamSession
 from videoplatform.pagination import Page, query_page
 
 
@@ -25,7 +25,9 @@ def sessions_for_channel(channel_id: str, *, limit: int = 10) -> Page:
 
 def live_now(channel_id: str) -> LivestreamSession | None:
     """The channel's session that is live, if any (the newest few are enough)."""
-    for session in LivestreamSession.channel_index.query(channel_id, scan_index_forward=False, limit=5, page_size=5):
+    for session in LivestreamSession.channel_index.query(
+        channel_id, scan_index_forward=False, limit=5, page_size=5
+    ):
         if session.status == LiveStatus.LIVE:
             return session
     return None

@@ -15,12 +15,12 @@ from channels_app.selectors import channel_get
 from channels_app.services import clean_text
 from live_app.backends.base import LiveBackendError, LiveChannel
 from live_app.backends.loader import get_live_backend
-from live_app.models import LivestreamSession, LiveStatus
-from videos_app import services as video_services
-from videos_app.models import Video, VideoStatus, Visibility
+from live_app.models import LiveStatus, LivestreamSession
 from videoplatform.dynamodb import condition_failed, new_id, now_s, transaction
 from videoplatform.errors import ApplicationError, PermissionDenied
 from videoplatform.models import UniqueClaim
+from videos_app import services as video_services
+from videos_app.models import Video, VideoStatus, Visibility
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def channel_of(session: LivestreamSession) -> LiveChannel:
 
 
 def live_session_create(*, actor, channel_id: str, title: str) -> LivestreamSession:
-    """"Go live": a session for one of the actor's channels, with its ingest URL and key."""
+    """ "Go live": a session for one of the actor's channels, with its ingest URL and key."""
     if not getattr(actor, "is_authenticated", False):
         raise PermissionDenied("Log in to go live.")
     if actor.is_banned:
@@ -114,19 +114,24 @@ def live_rotate_key(*, actor, session: LivestreamSession) -> LivestreamSession:
                 actions=[
                     LivestreamSession.stream_key.set(new.stream_key),
                     LivestreamSession.stream_key_arn.set(new.stream_key_arn)
-                    if new.stream_key_arn else LivestreamSession.stream_key_arn.remove(),
+                    if new.stream_key_arn
+                    else LivestreamSession.stream_key_arn.remove(),
                 ],
                 condition=(LivestreamSession.status == str(LiveStatus.CREATED))
                 & (LivestreamSession.stream_key == old_key),
             )
-            tx.delete(UniqueClaim(key_claim(old_key)), condition=UniqueClaim.owner_id == session.stream_id)
+            tx.delete(
+                UniqueClaim(key_claim(old_key)), condition=UniqueClaim.owner_id == session.stream_id
+            )
             tx.save(
                 UniqueClaim(key_claim(new.stream_key), owner_id=session.stream_id),
                 condition=UniqueClaim.claim_id.does_not_exist(),
             )
     except TransactWriteError as error:
         if condition_failed(error):
-            raise ApplicationError("The session changed meanwhile (did it go live?). Reload the page.") from None
+            raise ApplicationError(
+                "The session changed meanwhile (did it go live?). Reload the page."
+            ) from None
         raise
     session.refresh(consistent_read=True)
     return session
@@ -184,7 +189,7 @@ def _session_for_event(event: dict, detail: dict) -> LivestreamSession | None:
 
 
 def live_apply_stream_event(*, detail: dict, event: dict) -> bool:
-    """"IVS Stream State Change": Stream Start / Stream End / Stream Failure."""
+    """ "IVS Stream State Change": Stream Start / Stream End / Stream Failure."""
     session = _session_for_event(event, detail)
     if session is None:
         logger.info("stream event for an unknown channel ignored")
@@ -195,7 +200,10 @@ def live_apply_stream_event(*, detail: dict, event: dict) -> bool:
         started = _transition(
             session,
             from_statuses=[LiveStatus.CREATED],
-            actions=[LivestreamSession.status.set(str(LiveStatus.LIVE)), LivestreamSession.started_at.set(now)],
+            actions=[
+                LivestreamSession.status.set(str(LiveStatus.LIVE)),
+                LivestreamSession.started_at.set(now),
+            ],
         )
         if started:
             _notify_live(session)
@@ -205,13 +213,19 @@ def live_apply_stream_event(*, detail: dict, event: dict) -> bool:
         return _transition(
             session,
             from_statuses=[LiveStatus.CREATED, LiveStatus.LIVE],
-            actions=[LivestreamSession.status.set(str(LiveStatus.ENDED)), LivestreamSession.ended_at.set(now)],
+            actions=[
+                LivestreamSession.status.set(str(LiveStatus.ENDED)),
+                LivestreamSession.ended_at.set(now),
+            ],
         )
     if name == "Stream Failure":
         return _transition(
             session,
             from_statuses=[LiveStatus.CREATED, LiveStatus.LIVE],
-            actions=[LivestreamSession.status.set(str(LiveStatus.FAILED)), LivestreamSession.ended_at.set(now)],
+            actions=[
+                LivestreamSession.status.set(str(LiveStatus.FAILED)),
+                LivestreamSession.ended_at.set(now),
+            ],
         )
     return False
 
@@ -231,7 +245,7 @@ def _notify_live(session: LivestreamSession) -> None:
 
 
 def live_apply_recording_event(*, detail: dict, event: dict) -> bool:
-    """"IVS Recording State Change": on Recording End the recording becomes a replay video."""
+    """ "IVS Recording State Change": on Recording End the recording becomes a replay video."""
     if detail.get("recording_status") != "Recording End":
         return False
     session = _session_for_event(event, detail)
@@ -273,7 +287,10 @@ def live_apply_recording_event(*, detail: dict, event: dict) -> bool:
         video_services.video_submit(video=video)
     else:
         # IVS already wrote an HLS rendition ladder under the prefix: publish it as is.
-        video.update(actions=[Video.job_id.set(f"ivs-{session.stream_id}")] + video_services.pending_actions(VideoStatus.PROCESSING))
+        video.update(
+            actions=[Video.job_id.set(f"ivs-{session.stream_id}")]
+            + video_services.pending_actions(VideoStatus.PROCESSING)
+        )
         video.refresh(consistent_read=True)
         video_services.video_mark_ready(
             video=video,

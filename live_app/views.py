@@ -12,17 +12,17 @@ from live_app.backends.loader import get_live_backend
 from live_app.forms import GoLiveForm
 from live_app.ingest import live_prefix
 from live_app.models import LiveStatus
+from videoplatform.errors import ApplicationError
+from videoplatform.http import form_error
 from videos_app import playback
 from videos_app.models import VideoStatus
 from videos_app.selectors import video_get
-from videoplatform.errors import ApplicationError
-from videoplatform.http import form_error
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def studio_live(request):
-    """"Go live": create a session; list your sessions."""
+    """ "Go live": create a session; list your sessions."""
     channels = channels_for_owner(request.user.user_id)
     form = GoLiveForm(request.POST or None, channels=channels)
     if request.method == "POST" and form.is_valid():
@@ -33,7 +33,11 @@ def studio_live(request):
         else:
             return redirect("studio_live_session", stream_id=session.stream_id)
     sessions = selectors.sessions_for_owner(request.user.user_id, cursor=request.GET.get("after"))
-    return render(request, "live_app/studio_live.html", {"form": form, "channels": channels, "sessions": sessions})
+    return render(
+        request,
+        "live_app/studio_live.html",
+        {"form": form, "channels": channels, "sessions": sessions},
+    )
 
 
 def _owned_session(request, stream_id: str):
@@ -82,7 +86,8 @@ def _live_context(request, session):
     context = {"session": session, "state": state, "player": backend.player, "playback_url": None}
     if state == LiveStatus.LIVE:
         context["playback_url"] = backend.playback_url(
-            channel=services.channel_of(session), private=False,
+            channel=services.channel_of(session),
+            private=False,
             viewer_id=request.user.user_id if request.user.is_authenticated else None,
         )
     return context
@@ -115,15 +120,19 @@ def live_state(request, stream_id: str):
 def live_playlist(request, stream_id: str, name: str):
     """The live HLS playlist with signed segment URIs (local backend)."""
     session = selectors.session_get(stream_id)
-    if session is None or session.status not in {LiveStatus.LIVE, LiveStatus.ENDED} or name != "index.m3u8":
+    if (
+        session is None
+        or session.status not in {LiveStatus.LIVE, LiveStatus.ENDED}
+        or name != "index.m3u8"
+    ):
         raise Http404
     key = live_prefix(stream_id) + name
     try:
         text = playback.load_playlist(key)
     except playback.PlaylistNotFound:
         raise Http404 from None
-    response = HttpResponse(playback.sign_playlist(text, key=key), content_type="application/vnd.apple.mpegurl")
+    response = HttpResponse(
+        playback.sign_playlist(text, key=key), content_type="application/vnd.apple.mpegurl"
+    )
     response["Cache-Control"] = "no-cache"
     return response
-
-

@@ -11,11 +11,11 @@ from channels_app.selectors import channel_get, user_get
 from channels_app.services import clean_text, user_set_role
 from social_app.models import AuditEntry, Comment, Report, ReportTarget
 from social_app.services import notification_create
-from videos_app.models import FEED_PARTITION, Video, VideoStatus, Visibility
-from videos_app.selectors import video_get
 from videoplatform.dynamodb import condition_failed, key_usable, new_ulid, now_s, transaction
 from videoplatform.errors import ApplicationError, Conflict, NotFound, PermissionDenied, RateLimited
 from videoplatform.ratelimit import counter_increment, window_for
+from videos_app.models import FEED_PARTITION, Video, VideoStatus, Visibility
+from videos_app.selectors import video_get
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,9 @@ def require_admin(user) -> None:
 
 
 def _reason(text: str) -> str:
-    return clean_text(text, field="reason", label="Reason", max_length=ACTION_REASON_MAX, required=True)
+    return clean_text(
+        text, field="reason", label="Reason", max_length=ACTION_REASON_MAX, required=True
+    )
 
 
 # --- Reports -------------------------------------------------------------------------
@@ -57,8 +59,13 @@ def resolve_target(target_type: str, target_id: str, video_id: str | None = None
         video = video_get(target_id)
         if video is None or video.status == VideoStatus.REMOVED:
             raise NotFound("That video does not exist.")
-        return {"key": f"video#{video.video_id}", "owner": video.owner_user_id, "preview": video.title,
-                "link": f"/watch/{video.video_id}/", "video": video}
+        return {
+            "key": f"video#{video.video_id}",
+            "owner": video.owner_user_id,
+            "preview": video.title,
+            "link": f"/watch/{video.video_id}/",
+            "video": video,
+        }
     if target_type == "comment":
         try:
             if not key_usable(video_id, target_id):
@@ -68,18 +75,34 @@ def resolve_target(target_type: str, target_id: str, video_id: str | None = None
             raise NotFound("That comment does not exist.") from None
         if comment.deleted:
             raise NotFound("That comment was deleted.")
-        return {"key": f"comment#{comment.video_id}#{comment.comment_id}", "owner": comment.user_id,
-                "preview": comment.text[:300], "link": f"/watch/{comment.video_id}/#comment-{comment.comment_id}"}
+        return {
+            "key": f"comment#{comment.video_id}#{comment.comment_id}",
+            "owner": comment.user_id,
+            "preview": comment.text[:300],
+            "link": f"/watch/{comment.video_id}/#comment-{comment.comment_id}",
+        }
     if target_type == "channel":
         channel = channel_get(target_id)
         if channel is None:
             raise NotFound("That channel does not exist.")
-        return {"key": f"channel#{channel.channel_id}", "owner": channel.owner_user_id,
-                "preview": f"{channel.name} (@{channel.handle})", "link": f"/c/{channel.handle}/"}
+        return {
+            "key": f"channel#{channel.channel_id}",
+            "owner": channel.owner_user_id,
+            "preview": f"{channel.name} (@{channel.handle})",
+            "link": f"/c/{channel.handle}/",
+        }
     raise ApplicationError("Unknown kind of report.")
 
 
-def report_create(*, user, target_type: str, target_id: str, reason: str, note: str = "", video_id: str | None = None) -> ReportTarget:
+def report_create(
+    *,
+    user,
+    target_type: str,
+    target_id: str,
+    reason: str,
+    note: str = "",
+    video_id: str | None = None,
+) -> ReportTarget:
     """File a report. One open report per reporter per target; a threshold of distinct
     reporters puts a video in review (still visible, first in the queue)."""
     if not getattr(user, "is_authenticated", False):
@@ -92,10 +115,15 @@ def report_create(*, user, target_type: str, target_id: str, reason: str, note: 
     target = resolve_target(target_type, target_id, video_id)
     if target["owner"] == user.user_id:
         raise ApplicationError("You cannot report your own content.")
-    if counter_increment(window_for(f"report#{user.user_id}", window_s=3600)) > settings.REPORTS_PER_HOUR:
+    if (
+        counter_increment(window_for(f"report#{user.user_id}", window_s=3600))
+        > settings.REPORTS_PER_HOUR
+    ):
         raise RateLimited("You have sent many reports recently. Try again later.")
     now = now_s()
-    report = Report(target["key"], user.user_id, reason=reason, note=note, status="open", created_at=now)
+    report = Report(
+        target["key"], user.user_id, reason=reason, note=note, status="open", created_at=now
+    )
     aggregate = ReportTarget(target["key"])
     actions = [
         ReportTarget.target_type.set(target_type),
@@ -110,10 +138,14 @@ def report_create(*, user, target_type: str, target_id: str, reason: str, note: 
         ReportTarget.last_reported_at.set(now),
     ]
     if note:
-        actions.append(ReportTarget.recent_notes.set((ReportTarget.recent_notes | []).append([note])))
+        actions.append(
+            ReportTarget.recent_notes.set((ReportTarget.recent_notes | []).append([note]))
+        )
     try:
         with transaction() as tx:
-            tx.save(report, condition=Report.reporter_id.does_not_exist() | (Report.status != "open"))
+            tx.save(
+                report, condition=Report.reporter_id.does_not_exist() | (Report.status != "open")
+            )
             tx.update(aggregate, actions=actions)
     except TransactWriteError as error:
         if condition_failed(error):
@@ -149,23 +181,36 @@ def _close_target(target_key: str, *, report_status: str) -> None:
         target = ReportTarget.get(target_key, consistent_read=True)
     except ReportTarget.DoesNotExist:
         return
-    target.update(actions=[
-        ReportTarget.status.set("closed"), ReportTarget.queue_partition.remove(),
-        ReportTarget.open_count.set(0), ReportTarget.priority.set(0), ReportTarget.in_review.set(False),
-        ReportTarget.reasons.remove(), ReportTarget.recent_notes.set([]),
-    ])
+    target.update(
+        actions=[
+            ReportTarget.status.set("closed"),
+            ReportTarget.queue_partition.remove(),
+            ReportTarget.open_count.set(0),
+            ReportTarget.priority.set(0),
+            ReportTarget.in_review.set(False),
+            ReportTarget.reasons.remove(),
+            ReportTarget.recent_notes.set([]),
+        ]
+    )
     with Report.batch_write() as batch:
         for report in Report.query(target_key, filter_condition=Report.status == "open"):
             report.status = report_status
             batch.save(report)
 
 
-def _audit(*, moderator, action: str, target_key: str, subject_user_id: str | None, reason: str) -> AuditEntry:
+def _audit(
+    *, moderator, action: str, target_key: str, subject_user_id: str | None, reason: str
+) -> AuditEntry:
     entry = AuditEntry(
-        AUDIT_PARTITION, new_ulid(),
-        moderator_id=moderator.user_id, moderator_name=moderator.display_name,
-        action=action, target_key=target_key, subject_user_id=subject_user_id or "-",
-        reason=reason, created_at=now_s(),
+        AUDIT_PARTITION,
+        new_ulid(),
+        moderator_id=moderator.user_id,
+        moderator_name=moderator.display_name,
+        action=action,
+        target_key=target_key,
+        subject_user_id=subject_user_id or "-",
+        reason=reason,
+        created_at=now_s(),
     )
     entry.save(condition=AuditEntry.entry_id.does_not_exist())
     return entry
@@ -185,8 +230,16 @@ def report_dismiss(*, moderator, target_key: str, reason: str) -> None:
         raise NotFound("No reports for that target.") from None
     _close_target(target_key, report_status="dismissed")
     if target.target_type == "video":
-        Video(target_key.split("#", 1)[1]).update(actions=[Video.in_review.set(False)], condition=Video.video_id.exists())
-    _audit(moderator=moderator, action="dismiss", target_key=target_key, subject_user_id=target.owner_user_id, reason=reason)
+        Video(target_key.split("#", 1)[1]).update(
+            actions=[Video.in_review.set(False)], condition=Video.video_id.exists()
+        )
+    _audit(
+        moderator=moderator,
+        action="dismiss",
+        target_key=target_key,
+        subject_user_id=target.owner_user_id,
+        reason=reason,
+    )
 
 
 def video_remove(*, moderator, video_id: str, reason: str) -> Video:
@@ -201,26 +254,44 @@ def video_remove(*, moderator, video_id: str, reason: str) -> Video:
     listed = bool(video.feed_partition)
     try:
         with transaction() as tx:
-            tx.update(video, actions=[
-                Video.removed_from_status.set(video.status),
-                Video.status.set(str(VideoStatus.REMOVED)),
-                Video.status_reason.set(reason),
-                Video.public_channel_id.remove(), Video.feed_partition.remove(),
-                Video.pending_partition.remove(), Video.pending_since.remove(),
-                Video.in_review.set(False),
-            ], condition=Video.status == video.status)
+            tx.update(
+                video,
+                actions=[
+                    Video.removed_from_status.set(video.status),
+                    Video.status.set(str(VideoStatus.REMOVED)),
+                    Video.status_reason.set(reason),
+                    Video.public_channel_id.remove(),
+                    Video.feed_partition.remove(),
+                    Video.pending_partition.remove(),
+                    Video.pending_since.remove(),
+                    Video.in_review.set(False),
+                ],
+                condition=Video.status == video.status,
+            )
             if listed:
-                tx.update(Channel(video.channel_id), actions=[Channel.video_count.add(-1)], condition=Channel.channel_id.exists())
+                tx.update(
+                    Channel(video.channel_id),
+                    actions=[Channel.video_count.add(-1)],
+                    condition=Channel.channel_id.exists(),
+                )
     except TransactWriteError as error:
         if condition_failed(error):
             raise ApplicationError("The video changed meanwhile; reload and try again.") from None
         raise
     key = f"video#{video.video_id}"
     _close_target(key, report_status="actioned")
-    _audit(moderator=moderator, action="remove_video", target_key=key, subject_user_id=video.owner_user_id, reason=reason)
+    _audit(
+        moderator=moderator,
+        action="remove_video",
+        target_key=key,
+        subject_user_id=video.owner_user_id,
+        reason=reason,
+    )
     notification_create(
-        user_id=video.owner_user_id, kind="moderation",
-        text=f"Your video “{video.title}” was removed by a moderator: {reason}", link="/studio/videos/",
+        user_id=video.owner_user_id,
+        kind="moderation",
+        text=f"Your video “{video.title}” was removed by a moderator: {reason}",
+        link="/studio/videos/",
     )
     return video
 
@@ -234,18 +305,41 @@ def video_restore(*, moderator, video_id: str, reason: str) -> Video:
     if video.status != VideoStatus.REMOVED:
         raise ApplicationError("Only a removed video can be restored.")
     previous = video.removed_from_status or str(VideoStatus.READY)
-    actions = [Video.status.set(previous), Video.status_reason.remove(), Video.removed_from_status.remove()]
-    relist = previous == VideoStatus.READY and video.visibility == Visibility.PUBLIC and not video.owner_banned
+    actions = [
+        Video.status.set(previous),
+        Video.status_reason.remove(),
+        Video.removed_from_status.remove(),
+    ]
+    relist = (
+        previous == VideoStatus.READY
+        and video.visibility == Visibility.PUBLIC
+        and not video.owner_banned
+    )
     if relist:
-        actions += [Video.public_channel_id.set(video.channel_id), Video.feed_partition.set(FEED_PARTITION)]
+        actions += [
+            Video.public_channel_id.set(video.channel_id),
+            Video.feed_partition.set(FEED_PARTITION),
+        ]
     with transaction() as tx:
         tx.update(video, actions=actions, condition=Video.status == str(VideoStatus.REMOVED))
         if relist:
-            tx.update(Channel(video.channel_id), actions=[Channel.video_count.add(1)], condition=Channel.channel_id.exists())
-    _audit(moderator=moderator, action="restore_video", target_key=f"video#{video.video_id}", subject_user_id=video.owner_user_id, reason=reason)
+            tx.update(
+                Channel(video.channel_id),
+                actions=[Channel.video_count.add(1)],
+                condition=Channel.channel_id.exists(),
+            )
+    _audit(
+        moderator=moderator,
+        action="restore_video",
+        target_key=f"video#{video.video_id}",
+        subject_user_id=video.owner_user_id,
+        reason=reason,
+    )
     notification_create(
-        user_id=video.owner_user_id, kind="moderation",
-        text=f"Your video “{video.title}” was restored: {reason}", link=f"/watch/{video.video_id}/",
+        user_id=video.owner_user_id,
+        kind="moderation",
+        text=f"Your video “{video.title}” was restored: {reason}",
+        link=f"/watch/{video.video_id}/",
     )
     return video
 
@@ -262,15 +356,34 @@ def comment_remove(*, moderator, video_id: str, comment_id: str, reason: str) ->
     if comment.deleted:
         raise ApplicationError("This comment is already removed.")
     with transaction() as tx:
-        tx.update(comment, actions=[Comment.deleted.set(True), Comment.text.set(""), Comment.removed_reason.set(reason)],
-                  condition=Comment.deleted == False)  # noqa: E712
-        tx.update(Video(video_id), actions=[Video.comment_count.add(-1)], condition=Video.video_id.exists())
+        tx.update(
+            comment,
+            actions=[
+                Comment.deleted.set(True),
+                Comment.text.set(""),
+                Comment.removed_reason.set(reason),
+            ],
+            condition=Comment.deleted == False,  # noqa: E712 - a DynamoDB condition
+        )
+        tx.update(
+            Video(video_id),
+            actions=[Video.comment_count.add(-1)],
+            condition=Video.video_id.exists(),
+        )
     key = f"comment#{video_id}#{comment_id}"
     _close_target(key, report_status="actioned")
-    _audit(moderator=moderator, action="remove_comment", target_key=key, subject_user_id=comment.user_id, reason=reason)
+    _audit(
+        moderator=moderator,
+        action="remove_comment",
+        target_key=key,
+        subject_user_id=comment.user_id,
+        reason=reason,
+    )
     notification_create(
-        user_id=comment.user_id, kind="moderation",
-        text=f"Your comment was removed by a moderator: {reason}", link=f"/watch/{video_id}/",
+        user_id=comment.user_id,
+        kind="moderation",
+        text=f"Your comment was removed by a moderator: {reason}",
+        link=f"/watch/{video_id}/",
     )
 
 
@@ -282,12 +395,17 @@ def _set_content_hidden(user_id: str, *, hidden: bool) -> None:
         if hidden and video.feed_partition:
             actions += [Video.public_channel_id.remove(), Video.feed_partition.remove()]
         elif not hidden and listed:
-            actions += [Video.public_channel_id.set(video.channel_id), Video.feed_partition.set(FEED_PARTITION)]
+            actions += [
+                Video.public_channel_id.set(video.channel_id),
+                Video.feed_partition.set(FEED_PARTITION),
+            ]
         video.update(actions=actions)
     for channel in Channel.owner_index.query(user_id):
         channel.update(actions=[Channel.owner_banned.set(hidden)])
     for stub in Comment.user_index.query(user_id):
-        Comment(stub.video_id, stub.comment_id).update(actions=[Comment.hidden.set(hidden)], condition=Comment.comment_id.exists())
+        Comment(stub.video_id, stub.comment_id).update(
+            actions=[Comment.hidden.set(hidden)], condition=Comment.comment_id.exists()
+        )
 
 
 def user_ban(*, moderator, user_id: str, reason: str) -> User:
@@ -302,10 +420,21 @@ def user_ban(*, moderator, user_id: str, reason: str) -> User:
         raise PermissionDenied("Only an admin can ban a moderator or admin.")
     if target.is_banned:
         raise ApplicationError("This user is already banned.")
-    target.update(actions=[User.status.set(str(UserStatus.BANNED))], condition=User.status == str(UserStatus.ACTIVE))
+    target.update(
+        actions=[User.status.set(str(UserStatus.BANNED))],
+        condition=User.status == str(UserStatus.ACTIVE),
+    )
     _set_content_hidden(target.user_id, hidden=True)
-    _audit(moderator=moderator, action="ban_user", target_key=f"user#{target.user_id}", subject_user_id=target.user_id, reason=reason)
-    notification_create(user_id=target.user_id, kind="moderation", text=f"Your account was suspended: {reason}")
+    _audit(
+        moderator=moderator,
+        action="ban_user",
+        target_key=f"user#{target.user_id}",
+        subject_user_id=target.user_id,
+        reason=reason,
+    )
+    notification_create(
+        user_id=target.user_id, kind="moderation", text=f"Your account was suspended: {reason}"
+    )
     return target
 
 
@@ -317,10 +446,21 @@ def user_unban(*, moderator, user_id: str, reason: str) -> User:
         raise NotFound("No such user.")
     if not target.is_banned:
         raise ApplicationError("This user is not banned.")
-    target.update(actions=[User.status.set(str(UserStatus.ACTIVE))], condition=User.status == str(UserStatus.BANNED))
+    target.update(
+        actions=[User.status.set(str(UserStatus.ACTIVE))],
+        condition=User.status == str(UserStatus.BANNED),
+    )
     _set_content_hidden(target.user_id, hidden=False)
-    _audit(moderator=moderator, action="unban_user", target_key=f"user#{target.user_id}", subject_user_id=target.user_id, reason=reason)
-    notification_create(user_id=target.user_id, kind="moderation", text=f"Your account was restored: {reason}")
+    _audit(
+        moderator=moderator,
+        action="unban_user",
+        target_key=f"user#{target.user_id}",
+        subject_user_id=target.user_id,
+        reason=reason,
+    )
+    notification_create(
+        user_id=target.user_id, kind="moderation", text=f"Your account was restored: {reason}"
+    )
     return target
 
 
@@ -331,8 +471,11 @@ def moderator_role_set(*, admin, user_id: str, granted: bool, reason: str) -> Us
     if target is None:
         raise NotFound("No such user.")
     user_set_role(user=target, role=Role.MODERATOR, granted=granted)
-    _audit(moderator=admin, action="grant_moderator" if granted else "revoke_moderator",
-           target_key=f"user#{target.user_id}", subject_user_id=target.user_id, reason=reason)
+    _audit(
+        moderator=admin,
+        action="grant_moderator" if granted else "revoke_moderator",
+        target_key=f"user#{target.user_id}",
+        subject_user_id=target.user_id,
+        reason=reason,
+    )
     return target
-
-

@@ -11,15 +11,20 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from channels_app.auth.sessions import login_required
 from channels_app.selectors import channels_for_owner, user_get
 from social_app import moderation, selectors
-from videos_app.selectors import studio_videos
 from videoplatform.errors import ApplicationError, PermissionDenied, RateLimited
 from videoplatform.http import error_page, safe_next
 from videoplatform.storage import media_url
+from videos_app.selectors import studio_videos
 
 
 class ReportForm(forms.Form):
     reason = forms.ChoiceField(label="Reason", choices=list(moderation.REASONS.items()))
-    note = forms.CharField(label="Details (optional)", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=moderation.NOTE_MAX)
+    note = forms.CharField(
+        label="Details (optional)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=moderation.NOTE_MAX,
+    )
 
 
 def staff_required(view):
@@ -51,8 +56,13 @@ def report(request):
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            moderation.report_create(user=request.user, target_type=target_type, target_id=target_id,
-                                     video_id=video_id, **form.cleaned_data)
+            moderation.report_create(
+                user=request.user,
+                target_type=target_type,
+                target_id=target_id,
+                video_id=video_id,
+                **form.cleaned_data,
+            )
         except RateLimited as error:
             form.add_error(None, error.message)
             status = 429
@@ -62,8 +72,18 @@ def report(request):
         else:
             messages.success(request, "Thanks. A moderator will review your report.")
             return redirect(safe_next(request, target["link"]))
-    return render(request, "social_app/report.html", {"form": form, "target": target, "type": target_type,
-                                                      "id": target_id, "video_id": video_id or ""}, status=status)
+    return render(
+        request,
+        "social_app/report.html",
+        {
+            "form": form,
+            "target": target,
+            "type": target_type,
+            "id": target_id,
+            "video_id": video_id or "",
+        },
+        status=status,
+    )
 
 
 @staff_required
@@ -81,22 +101,47 @@ def target(request, target_key: str):
     item = selectors.report_target(target_key)
     if item is None:
         raise Http404("No reports for that target.")
-    return render(request, "social_app/moderation/target.html", {
-        "target": item, "reports": selectors.reports_for(target_key),
-        "video_id": target_key.split("#")[1] if target_key.startswith(("video#", "comment#")) else None,
-        "comment_id": target_key.split("#", 2)[2] if target_key.startswith("comment#") else None,
-    })
+    return render(
+        request,
+        "social_app/moderation/target.html",
+        {
+            "target": item,
+            "reports": selectors.reports_for(target_key),
+            "video_id": target_key.split("#")[1]
+            if target_key.startswith(("video#", "comment#"))
+            else None,
+            "comment_id": target_key.split("#", 2)[2]
+            if target_key.startswith("comment#")
+            else None,
+        },
+    )
 
 
 ACTIONS = {
-    "dismiss": lambda user, data, reason: moderation.report_dismiss(moderator=user, target_key=data["target_key"], reason=reason),
-    "remove_video": lambda user, data, reason: moderation.video_remove(moderator=user, video_id=data["video_id"], reason=reason),
-    "restore_video": lambda user, data, reason: moderation.video_restore(moderator=user, video_id=data["video_id"], reason=reason),
-    "remove_comment": lambda user, data, reason: moderation.comment_remove(moderator=user, video_id=data["video_id"], comment_id=data["comment_id"], reason=reason),
-    "ban_user": lambda user, data, reason: moderation.user_ban(moderator=user, user_id=data["user_id"], reason=reason),
-    "unban_user": lambda user, data, reason: moderation.user_unban(moderator=user, user_id=data["user_id"], reason=reason),
-    "grant_moderator": lambda user, data, reason: moderation.moderator_role_set(admin=user, user_id=data["user_id"], granted=True, reason=reason),
-    "revoke_moderator": lambda user, data, reason: moderation.moderator_role_set(admin=user, user_id=data["user_id"], granted=False, reason=reason),
+    "dismiss": lambda user, data, reason: moderation.report_dismiss(
+        moderator=user, target_key=data["target_key"], reason=reason
+    ),
+    "remove_video": lambda user, data, reason: moderation.video_remove(
+        moderator=user, video_id=data["video_id"], reason=reason
+    ),
+    "restore_video": lambda user, data, reason: moderation.video_restore(
+        moderator=user, video_id=data["video_id"], reason=reason
+    ),
+    "remove_comment": lambda user, data, reason: moderation.comment_remove(
+        moderator=user, video_id=data["video_id"], comment_id=data["comment_id"], reason=reason
+    ),
+    "ban_user": lambda user, data, reason: moderation.user_ban(
+        moderator=user, user_id=data["user_id"], reason=reason
+    ),
+    "unban_user": lambda user, data, reason: moderation.user_unban(
+        moderator=user, user_id=data["user_id"], reason=reason
+    ),
+    "grant_moderator": lambda user, data, reason: moderation.moderator_role_set(
+        admin=user, user_id=data["user_id"], granted=True, reason=reason
+    ),
+    "revoke_moderator": lambda user, data, reason: moderation.moderator_role_set(
+        admin=user, user_id=data["user_id"], granted=False, reason=reason
+    ),
 }
 
 
@@ -107,7 +152,10 @@ def act(request, action: str):
     handler = ACTIONS.get(action)
     if handler is None:
         raise Http404("Unknown action.")
-    data = {key: request.POST.get(key, "") for key in ("target_key", "video_id", "comment_id", "user_id")}
+    data = {
+        key: request.POST.get(key, "")
+        for key in ("target_key", "video_id", "comment_id", "user_id")
+    }
     try:
         handler(request.user, data, request.POST.get("reason", ""))
     except PermissionDenied as error:
@@ -127,13 +175,17 @@ def user_page(request, user_id: str):
     if subject is None:
         raise Http404("No such user.")
     videos = studio_videos(user_id, limit=30).items
-    return render(request, "social_app/moderation/user.html", {
-        "subject": subject,
-        "channels": channels_for_owner(user_id),
-        "videos": [(v, media_url(v.poster_key)) for v in videos],
-        "reports": selectors.reports_against(user_id),
-        "history": selectors.audit_log(subject_user_id=user_id).items,
-    })
+    return render(
+        request,
+        "social_app/moderation/user.html",
+        {
+            "subject": subject,
+            "channels": channels_for_owner(user_id),
+            "videos": [(v, media_url(v.poster_key)) for v in videos],
+            "reports": selectors.reports_against(user_id),
+            "history": selectors.audit_log(subject_user_id=user_id).items,
+        },
+    )
 
 
 @staff_required
@@ -142,5 +194,11 @@ def audit(request):
     """The audit log, newest first; filter by moderator or by target."""
     moderator_id = request.GET.get("moderator") or None
     target_key = request.GET.get("target") or None
-    page = selectors.audit_log(moderator_id=moderator_id, target_key=target_key, cursor=request.GET.get("after"))
-    return render(request, "social_app/moderation/audit.html", {"page": page, "moderator": moderator_id or "", "target": target_key or ""})
+    page = selectors.audit_log(
+        moderator_id=moderator_id, target_key=target_key, cursor=request.GET.get("after")
+    )
+    return render(
+        request,
+        "social_app/moderation/audit.html",
+        {"page": page, "moderator": moderator_id or "", "target": target_key or ""},
+    )

@@ -5,10 +5,10 @@ from dataclasses import dataclass, field
 
 from channels_app.models import Channel
 from social_app.models import Comment, FeedEntry, Like, Notification, Subscription
-from videos_app.models import Video, VideoStatus, Visibility
 from videoplatform.aws import dynamodb_client
 from videoplatform.dynamodb import key_usable
 from videoplatform.pagination import Page, decode_cursor, encode_cursor, query_page
+from videos_app.models import Video, VideoStatus, Visibility
 
 COMMENTS_PAGE = 20
 
@@ -79,7 +79,9 @@ class CommentsPage:
     next_cursor: str | None
 
 
-def comments_page(video_id: str, *, cursor: str | None = None, limit: int = COMMENTS_PAGE) -> CommentsPage:
+def comments_page(
+    video_id: str, *, cursor: str | None = None, limit: int = COMMENTS_PAGE
+) -> CommentsPage:
     """One Query: whole threads, newest thread first, replies oldest first under each.
 
     Thread items are contiguous (a reply's id starts with its parent's), and in
@@ -88,7 +90,10 @@ def comments_page(video_id: str, *, cursor: str | None = None, limit: int = COMM
     """
     scope = f"comments/{video_id}"
     results = Comment.query(
-        video_id, scan_index_forward=False, limit=limit, page_size=limit,
+        video_id,
+        scan_index_forward=False,
+        limit=limit,
+        page_size=limit,
         last_evaluated_key=decode_cursor(cursor, scope=scope),
     )
     items = list(results)
@@ -137,7 +142,9 @@ def _batch_videos(video_ids: list[str]) -> dict[str, Video]:
 
 
 def _listable(video: Video | None) -> bool:
-    return bool(video) and video.status == VideoStatus.READY and video.visibility == Visibility.PUBLIC
+    return (
+        bool(video) and video.status == VideoStatus.READY and video.visibility == Visibility.PUBLIC
+    )
 
 
 def subscription_feed(*, user, cursor: str | None = None, limit: int = 24) -> Page:
@@ -153,7 +160,10 @@ def liked_videos(*, user, cursor: str | None = None, limit: int = 24) -> Page:
     page = query_page(Like.user_index, user.user_id, limit=limit, cursor=cursor)
     videos = _batch_videos([like.video_id for like in page.items])
     items = [videos.get(like.video_id) for like in page.items]
-    return Page(items=[v for v in items if v and v.status == VideoStatus.READY], next_cursor=page.next_cursor)
+    return Page(
+        items=[v for v in items if v and v.status == VideoStatus.READY],
+        next_cursor=page.next_cursor,
+    )
 
 
 def notifications_page(*, user, cursor: str | None = None, limit: int = 30) -> Page:
@@ -209,8 +219,14 @@ def reports_against(user_id: str, *, limit: int = 20) -> list:
     return list(ReportTarget.owner_index.query(user_id, scan_index_forward=False, limit=limit))
 
 
-def audit_log(*, moderator_id: str | None = None, target_key: str | None = None, subject_user_id: str | None = None,
-              cursor: str | None = None, limit: int = 50) -> Page:
+def audit_log(
+    *,
+    moderator_id: str | None = None,
+    target_key: str | None = None,
+    subject_user_id: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page:
     """Newest first; filtered by moderator, target or subject through their indexes."""
     from social_app.models import AuditEntry
 

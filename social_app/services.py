@@ -15,11 +15,11 @@ from channels_app.models import Channel
 from channels_app.selectors import channel_get
 from channels_app.services import clean_text
 from social_app.models import Comment, FeedEntry, Like, Notification, Subscription
-from videos_app.models import Video, VideoStatus, Visibility
-from videos_app.selectors import can_view, video_get
 from videoplatform.dynamodb import condition_failed, key_usable, new_ulid, now_s, transaction
 from videoplatform.errors import ApplicationError, NotFound, PermissionDenied, RateLimited
 from videoplatform.ratelimit import counter_increment, window_for
+from videos_app.models import Video, VideoStatus, Visibility
+from videos_app.selectors import can_view, video_get
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,9 @@ def like_set(*, user, video_id: str, liked: bool) -> tuple[bool, int]:
     _require_active(user, "like videos")
     video = _viewable_video(user, video_id)
     _rate_limit(
-        f"like#{user.user_id}", limit=settings.LIKES_PER_MINUTE, window_s=60,
+        f"like#{user.user_id}",
+        limit=settings.LIKES_PER_MINUTE,
+        window_s=60,
         message="You are liking too fast. Wait a minute and try again.",
     )
     if video.status != VideoStatus.READY:
@@ -70,10 +72,14 @@ def like_set(*, user, video_id: str, liked: bool) -> tuple[bool, int]:
         with transaction() as tx:
             if liked:
                 tx.save(like, condition=Like.user_id.does_not_exist())
-                tx.update(video, actions=[Video.like_count.add(1)], condition=Video.video_id.exists())
+                tx.update(
+                    video, actions=[Video.like_count.add(1)], condition=Video.video_id.exists()
+                )
             else:
                 tx.delete(like, condition=Like.user_id.exists())
-                tx.update(video, actions=[Video.like_count.add(-1)], condition=Video.video_id.exists())
+                tx.update(
+                    video, actions=[Video.like_count.add(-1)], condition=Video.video_id.exists()
+                )
     except TransactWriteError as error:
         if not condition_failed(error):
             raise
@@ -126,13 +132,19 @@ def comment_post(*, user, video_id: str, text: str, parent_id: str | None = None
     link = f"/watch/{video.video_id}/#comment-{comment.comment_id}"
     if parent and parent.user_id != user.user_id:
         notification_create(
-            user_id=parent.user_id, kind="reply",
-            text=f"{user.display_name} replied to your comment on “{video.title}”", link=link,
+            user_id=parent.user_id,
+            kind="reply",
+            text=f"{user.display_name} replied to your comment on “{video.title}”",
+            link=link,
         )
-    if video.owner_user_id != user.user_id and (not parent or parent.user_id != video.owner_user_id):
+    if video.owner_user_id != user.user_id and (
+        not parent or parent.user_id != video.owner_user_id
+    ):
         notification_create(
-            user_id=video.owner_user_id, kind="comment",
-            text=f"{user.display_name} commented on “{video.title}”", link=link,
+            user_id=video.owner_user_id,
+            kind="comment",
+            text=f"{user.display_name} commented on “{video.title}”",
+            link=link,
         )
     return comment
 
@@ -187,7 +199,11 @@ def comment_delete(*, user, video_id: str, comment_id: str) -> None:
                 actions=[Comment.deleted.set(True), Comment.text.set("")],
                 condition=Comment.deleted == False,  # noqa: E712
             )
-            tx.update(Video(video_id), actions=[Video.comment_count.add(-1)], condition=Video.video_id.exists())
+            tx.update(
+                Video(video_id),
+                actions=[Video.comment_count.add(-1)],
+                condition=Video.video_id.exists(),
+            )
     except TransactWriteError as error:
         if condition_failed(error):
             return
@@ -211,10 +227,18 @@ def subscription_set(*, user, channel_id: str, subscribed: bool) -> tuple[bool, 
         with transaction() as tx:
             if subscribed:
                 tx.save(item, condition=Subscription.channel_id.does_not_exist())
-                tx.update(channel, actions=[Channel.subscriber_count.add(1)], condition=Channel.channel_id.exists())
+                tx.update(
+                    channel,
+                    actions=[Channel.subscriber_count.add(1)],
+                    condition=Channel.channel_id.exists(),
+                )
             else:
                 tx.delete(item, condition=Subscription.channel_id.exists())
-                tx.update(channel, actions=[Channel.subscriber_count.add(-1)], condition=Channel.channel_id.exists())
+                tx.update(
+                    channel,
+                    actions=[Channel.subscriber_count.add(-1)],
+                    condition=Channel.channel_id.exists(),
+                )
     except TransactWriteError as error:
         if not condition_failed(error):
             raise
@@ -233,7 +257,9 @@ def subscription_set_notify(*, user, channel_id: str, notify: str) -> Subscripti
         raise ApplicationError("Choose all or none.")
     item = Subscription(user.user_id, channel_id)
     try:
-        item.update(actions=[Subscription.notify.set(notify)], condition=Subscription.channel_id.exists())
+        item.update(
+            actions=[Subscription.notify.set(notify)], condition=Subscription.channel_id.exists()
+        )
     except Exception as error:
         if condition_failed(error):
             raise ApplicationError("Subscribe to the channel first.") from None
@@ -253,14 +279,18 @@ def _feed_entry(user_id: str, video: Video) -> FeedEntry:
 
 def _feed_backfill(*, user_id: str, channel_id: str, count: int = 10) -> None:
     """A new subscriber's feed gets the channel's latest videos."""
-    recent = Video.channel_public_index.query(channel_id, scan_index_forward=False, limit=count, page_size=count)
+    recent = Video.channel_public_index.query(
+        channel_id, scan_index_forward=False, limit=count, page_size=count
+    )
     with FeedEntry.batch_write() as batch:
         for video in recent:
             batch.save(_feed_entry(user_id, video))
 
 
 def _feed_forget_channel(*, user_id: str, channel_id: str) -> None:
-    entries = FeedEntry.query(user_id, filter_condition=FeedEntry.channel_id == channel_id, limit=500)
+    entries = FeedEntry.query(
+        user_id, filter_condition=FeedEntry.channel_id == channel_id, limit=500
+    )
     with FeedEntry.batch_write() as batch:
         for entry in entries:
             batch.delete(entry)
@@ -295,7 +325,9 @@ def notification_mark_read(*, user, notification_id: str) -> Notification:
         raise NotFound("That notification does not exist.")
     item = Notification(user.user_id, notification_id)
     try:
-        item.update(actions=[Notification.read.set(True)], condition=Notification.notification_id.exists())
+        item.update(
+            actions=[Notification.read.set(True)], condition=Notification.notification_id.exists()
+        )
     except Exception as error:
         if condition_failed(error):
             raise NotFound("That notification does not exist.") from None
@@ -411,4 +443,3 @@ def view_record(*, video_id: str, viewer_key: str, user=None) -> bool:
             return False
         raise
     return True
-

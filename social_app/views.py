@@ -10,10 +10,10 @@ from django.views.decorators.http import require_GET, require_POST
 from channels_app.auth.sessions import login_required
 from channels_app.selectors import channel_get_by_handle
 from social_app import selectors, services
-from videos_app.selectors import video_for_viewer
 from videoplatform.errors import ApplicationError, NotFound, PermissionDenied, RateLimited
 from videoplatform.http import error_page
 from videoplatform.storage import media_url
+from videos_app.selectors import video_for_viewer
 
 
 def _back_to_watch(video_id: str, anchor: str = "") -> HttpResponse:
@@ -46,7 +46,11 @@ def like(request, video_id: str):
     except ApplicationError as error:
         return _error(request, error, fallback=_back_to_watch(video_id))
     if request.htmx:
-        return render(request, "social_app/_like_button.html", {"video_id": video_id, "liked": liked, "like_count": count})
+        return render(
+            request,
+            "social_app/_like_button.html",
+            {"video_id": video_id, "liked": liked, "like_count": count},
+        )
     return _back_to_watch(video_id)
 
 
@@ -56,7 +60,9 @@ def comment_create(request, video_id: str):
     """Post a comment or a reply."""
     try:
         comment = services.comment_post(
-            user=request.user, video_id=video_id, text=request.POST.get("text", ""),
+            user=request.user,
+            video_id=video_id,
+            text=request.POST.get("text", ""),
             parent_id=request.POST.get("parent_id") or None,
         )
     except ApplicationError as error:
@@ -70,11 +76,18 @@ def comment_create(request, video_id: str):
 def _comments_partial(request, video_id: str):
     video = video_for_viewer(video_id, user=request.user)
     page = selectors.comments_page(video_id)
-    return render(request, "social_app/_comments.html", {"video": video, "comments": page, "can_moderate": _can_moderate(request.user, video)})
+    return render(
+        request,
+        "social_app/_comments.html",
+        {"video": video, "comments": page, "can_moderate": _can_moderate(request.user, video)},
+    )
 
 
 def _can_moderate(user, video) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and (user.is_staff or user.user_id == video.owner_user_id))
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and (user.is_staff or user.user_id == video.owner_user_id)
+    )
 
 
 @require_GET
@@ -86,7 +99,8 @@ def comments_more(request, video_id: str):
         raise Http404 from None
     page = selectors.comments_page(video_id, cursor=request.GET.get("after"))
     return render(
-        request, "social_app/_comment_threads.html",
+        request,
+        "social_app/_comment_threads.html",
         {"video": video, "comments": page, "can_moderate": _can_moderate(request.user, video)},
     )
 
@@ -96,7 +110,12 @@ def comments_more(request, video_id: str):
 def comment_edit(request, video_id: str, comment_id: str):
     """Edit your own comment."""
     try:
-        services.comment_edit(user=request.user, video_id=video_id, comment_id=comment_id, text=request.POST.get("text", ""))
+        services.comment_edit(
+            user=request.user,
+            video_id=video_id,
+            comment_id=comment_id,
+            text=request.POST.get("text", ""),
+        )
     except ApplicationError as error:
         return _error(request, error, fallback=_back_to_watch(video_id, "#comments"))
     if request.htmx:
@@ -126,15 +145,27 @@ def subscribe(request, handle: str):
     if channel is None:
         raise Http404("No such channel.")
     wanted = request.POST.get("subscribed") == "1"
-    fallback = redirect(request.POST.get("back") if (request.POST.get("back") or "").startswith("/watch/") else reverse("channel_page", args=[channel.handle]))
+    fallback = redirect(
+        request.POST.get("back")
+        if (request.POST.get("back") or "").startswith("/watch/")
+        else reverse("channel_page", args=[channel.handle])
+    )
     try:
-        subscribed, count = services.subscription_set(user=request.user, channel_id=channel.channel_id, subscribed=wanted)
+        subscribed, count = services.subscription_set(
+            user=request.user, channel_id=channel.channel_id, subscribed=wanted
+        )
     except ApplicationError as error:
         return _error(request, error, fallback=fallback)
     if request.htmx:
         return render(
-            request, "social_app/_subscribe_button.html",
-            {"channel": channel, "subscribed": subscribed, "subscriber_count": count, "notify": "all" if subscribed else None},
+            request,
+            "social_app/_subscribe_button.html",
+            {
+                "channel": channel,
+                "subscribed": subscribed,
+                "subscriber_count": count,
+                "notify": "all" if subscribed else None,
+            },
         )
     return fallback
 
@@ -147,7 +178,9 @@ def subscription_notify(request, handle: str):
     if channel is None:
         raise Http404("No such channel.")
     try:
-        services.subscription_set_notify(user=request.user, channel_id=channel.channel_id, notify=request.POST.get("notify", ""))
+        services.subscription_set_notify(
+            user=request.user, channel_id=channel.channel_id, notify=request.POST.get("notify", "")
+        )
     except ApplicationError as error:
         return _error(request, error, fallback=redirect("channel_page", handle=channel.handle))
     messages.success(request, "Notification setting saved.")
@@ -176,7 +209,9 @@ def subscription_feed(request):
     """Newest videos from the channels you follow."""
     page = selectors.subscription_feed(user=request.user, cursor=request.GET.get("after"))
     cards = [(video, media_url(video.poster_key)) for video in page.items]
-    return render(request, "social_app/feed.html", {"page": page, "cards": cards, "heading": "Subscriptions"})
+    return render(
+        request, "social_app/feed.html", {"page": page, "cards": cards, "heading": "Subscriptions"}
+    )
 
 
 @login_required
@@ -185,7 +220,9 @@ def liked_videos(request):
     """Videos you liked."""
     page = selectors.liked_videos(user=request.user, cursor=request.GET.get("after"))
     cards = [(video, media_url(video.poster_key)) for video in page.items]
-    return render(request, "social_app/feed.html", {"page": page, "cards": cards, "heading": "Liked videos"})
+    return render(
+        request, "social_app/feed.html", {"page": page, "cards": cards, "heading": "Liked videos"}
+    )
 
 
 @login_required

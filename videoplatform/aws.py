@@ -82,4 +82,6 @@ def client(service: str):
 
 @cache
 def _aws_client(service: str):
-    return boto3.client(service, region_name=settings.AWS_REGION, config=_config(), **_credentials())
+    return boto3.client(
+        service, region_name=settings.AWS_REGION, config=_config(), **_credentials()
+    )

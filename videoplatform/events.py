@@ -38,7 +38,9 @@ class InvalidEvent(ApplicationError):
     pass
 
 
-def make_event(*, source: str, detail_type: str, detail: dict, resources: list[str] | None = None) -> dict:
+def make_event(
+    *, source: str, detail_type: str, detail: dict, resources: list[str] | None = None
+) -> dict:
     """An EventBridge envelope as AWS sends it (used by the local worker and ingest)."""
     return {
         "version": "0",

@@ -10,9 +10,14 @@ from videoplatform.errors import ApplicationError, NotFound, PermissionDenied
 def safe_next(request, fallback: str = "/") -> str:
     """The ``next`` target if it stays on this site, else ``fallback`` (no open redirects)."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ) and target.startswith("/") and not target.startswith("//"):
+    if (
+        target
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        and target.startswith("/")
+        and not target.startswith("//")
+    ):
         return target
     return fallback
 

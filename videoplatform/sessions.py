@@ -4,6 +4,7 @@ The item's ``expires_at`` is the table's TTL attribute. DynamoDB deletes expired
 items lazily (DynamoDB Local never does), so every load checks expiry itself.
 """
 
+import contextlib
 import time
 
 from django.contrib.sessions.backends.base import CreateError, SessionBase, UpdateError
@@ -82,10 +83,8 @@ class SessionStore(SessionBase):
         key = session_key or self.session_key
         if not key:
             return
-        try:
+        with contextlib.suppress(DeleteError):
             WebSession(key).delete()
-        except DeleteError:
-            pass
 
     @classmethod
     def clear_expired(cls) -> None:

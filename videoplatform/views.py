@@ -54,6 +54,10 @@ def csrf_failure(request, reason=""):
     return render(
         request,
         "errors/403.html",
-        {"message": "The form expired or was not sent from this site. Reload the page and try again."},
+        {
+            "message": (
+                "The form expired or was not sent from this site. Reload the page and try again."
+            )
+        },
         status=403,
     )

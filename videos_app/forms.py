@@ -14,8 +14,10 @@ class UploadForm(forms.Form):
     channel_id = forms.ChoiceField(label="Channel")
     title = forms.CharField(label="Title", max_length=TITLE_MAX)
     description = forms.CharField(
-        label="Description", widget=forms.Textarea(attrs={"rows": 4}),
-        max_length=DESCRIPTION_MAX, required=False,
+        label="Description",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=DESCRIPTION_MAX,
+        required=False,
     )
     visibility = forms.ChoiceField(label="Visibility", choices=VISIBILITY_CHOICES)
     size = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
@@ -23,13 +25,17 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args, channels=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["channel_id"].choices = [(c.channel_id, f"{c.name} (@{c.handle})") for c in channels]
+        self.fields["channel_id"].choices = [
+            (c.channel_id, f"{c.name} (@{c.handle})") for c in channels
+        ]
 
 
 class VideoEditForm(forms.Form):
     title = forms.CharField(label="Title", max_length=TITLE_MAX)
     description = forms.CharField(
-        label="Description", widget=forms.Textarea(attrs={"rows": 4}),
-        max_length=DESCRIPTION_MAX, required=False,
+        label="Description",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=DESCRIPTION_MAX,
+        required=False,
     )
     visibility = forms.ChoiceField(label="Visibility", choices=VISIBILITY_CHOICES)

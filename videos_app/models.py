@@ -24,9 +24,7 @@ class VideoStatus(StrEnum):
     REMOVED = "removed"
 
 
-PENDING_STATUSES = frozenset(
-    {VideoStatus.UPLOADED, VideoStatus.QUEUED, VideoStatus.PROCESSING}
-)
+PENDING_STATUSES = frozenset({VideoStatus.UPLOADED, VideoStatus.QUEUED, VideoStatus.PROCESSING})
 FINAL_STATUSES = frozenset({VideoStatus.READY, VideoStatus.FAILED, VideoStatus.REMOVED})
 
 

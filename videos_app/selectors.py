@@ -2,9 +2,9 @@
 
 from pynamodb.exceptions import DoesNotExist
 
-from videos_app.models import FEED_PARTITION, Video, VideoStatus, Visibility
 from videoplatform.errors import NotFound
 from videoplatform.pagination import Page, query_page
+from videos_app.models import FEED_PARTITION, Video, VideoStatus, Visibility
 
 PAGE_SIZE = 24
 
@@ -54,7 +54,9 @@ def public_feed(*, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:
     return query_page(Video.public_feed_index, FEED_PARTITION, limit=limit, cursor=cursor)
 
 
-def channel_public_videos(channel_id: str, *, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:
+def channel_public_videos(
+    channel_id: str, *, cursor: str | None = None, limit: int = PAGE_SIZE
+) -> Page:
     """A channel's ready public videos, newest first."""
     return query_page(Video.channel_public_index, channel_id, limit=limit, cursor=cursor)
 

@@ -14,6 +14,10 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from channels_app.models import Channel
 from channels_app.selectors import channel_get
 from channels_app.services import clean_text
+from videoplatform import storage
+from videoplatform.dynamodb import condition_failed, new_id, now_s, transaction
+from videoplatform.errors import ApplicationError, PermissionDenied
+from videoplatform.ratelimit import enforce
 from videos_app.models import (
     FEED_PARTITION,
     PENDING_PARTITION,
@@ -22,10 +26,6 @@ from videos_app.models import (
     VideoStatus,
     Visibility,
 )
-from videoplatform import storage
-from videoplatform.dynamodb import condition_failed, new_id, now_s, transaction
-from videoplatform.errors import ApplicationError, PermissionDenied
-from videoplatform.ratelimit import enforce
 
 logger = logging.getLogger(__name__)
 
@@ -70,8 +70,11 @@ def _clean_meta(title: str, description: str, visibility: str):
     return (
         clean_text(title, field="title", label="Title", max_length=TITLE_MAX, required=True),
         clean_text(
-            description, field="description", label="Description",
-            max_length=DESCRIPTION_MAX, required=False,
+            description,
+            field="description",
+            label="Description",
+            max_length=DESCRIPTION_MAX,
+            required=False,
         ),
         _clean_visibility(visibility),
     )
@@ -107,8 +110,14 @@ def _unpublish_actions() -> list:
 
 
 def video_create_upload(
-    *, actor, channel_id: str, title: str, description: str, visibility: str,
-    content_type: str, size: int,
+    *,
+    actor,
+    channel_id: str,
+    title: str,
+    description: str,
+    visibility: str,
+    content_type: str,
+    size: int,
 ) -> tuple[Video, storage.PresignedPost]:
     """Create the Video (``uploading``) and a presigned POST for exactly its source key."""
     if not getattr(actor, "is_authenticated", False):
@@ -120,7 +129,9 @@ def video_create_upload(
         raise ApplicationError("Choose one of your channels.", field="channel_id")
     title, description, visibility = _clean_meta(title, description, visibility)
     enforce(
-        f"upload#{actor.user_id}", limit=settings.UPLOADS_PER_HOUR, window_s=3600,
+        f"upload#{actor.user_id}",
+        limit=settings.UPLOADS_PER_HOUR,
+        window_s=3600,
         message="You have started many uploads recently. Try again later.",
     )
     if size is None or size <= 0:
@@ -423,7 +434,7 @@ def media_key_from_uri(uri: str) -> str | None:
     """``s3://<media bucket>/<key>`` -> key; anything else (another bucket) -> None."""
     prefix = f"s3://{settings.S3_MEDIA_BUCKET}/"
     if isinstance(uri, str) and uri.startswith(prefix):
-        key = uri[len(prefix):]
+        key = uri[len(prefix) :]
         if ".." not in key.split("/"):
             return key
     return None
@@ -505,4 +516,3 @@ def _after_publish(video: Video) -> None:
     except ImportError:
         return
     notify_video_published(video_id=video.video_id)
-

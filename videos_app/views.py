@@ -77,7 +77,9 @@ def upload(request):
                 size=data["size"] or 0,
             )
         except ApplicationError as error:
-            return JsonResponse({"error": error.message, "field": error.field}, status=error.status_code)
+            return JsonResponse(
+                {"error": error.message, "field": error.field}, status=error.status_code
+            )
         return JsonResponse(
             {
                 "video_id": video.video_id,
@@ -167,7 +169,11 @@ def video_edit(request, video_id: str):
     video = _managed_video(request, video_id)
     form = VideoEditForm(
         request.POST or None,
-        initial={"title": video.title, "description": video.description, "visibility": video.visibility},
+        initial={
+            "title": video.title,
+            "description": video.description,
+            "visibility": video.visibility,
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -205,7 +211,11 @@ def video_retry(request, video_id: str):
     else:
         messages.success(request, f"“{video.title}” is being processed again.")
     if request.htmx:
-        return render(request, "videos_app/_video_row.html", {"row": _row(selectors.video_get(video_id, consistent=True))})
+        return render(
+            request,
+            "videos_app/_video_row.html",
+            {"row": _row(selectors.video_get(video_id, consistent=True))},
+        )
     return redirect("studio_videos")
 
 
@@ -220,10 +230,14 @@ def watch(request, video_id: str):
         return error_page(request, error)
     state = watch_state(video=video, user=request.user)
     more = [
-        v for v in selectors.channel_public_videos(video.channel_id, limit=7).items
+        v
+        for v in selectors.channel_public_videos(video.channel_id, limit=7).items
         if v.video_id != video.video_id
     ][:6]
-    playable = bool(video.playlist_key) and video.status in {VideoStatus.READY, VideoStatus.PROCESSING}
+    playable = bool(video.playlist_key) and video.status in {
+        VideoStatus.READY,
+        VideoStatus.PROCESSING,
+    }
     can_manage = services.can_manage(request.user, video)
     return render(
         request,
@@ -236,12 +250,21 @@ def watch(request, video_id: str):
             "subscribed": state.subscription is not None,
             "notify": state.subscription.notify if state.subscription else None,
             "subscriber_count": state.channel.subscriber_count if state.channel else 0,
-            "is_own_channel": bool(state.channel and request.user.is_authenticated and state.channel.owner_user_id == request.user.user_id),
-            "comments": comments_page(video.video_id) if video.status == VideoStatus.READY else None,
+            "is_own_channel": bool(
+                state.channel
+                and request.user.is_authenticated
+                and state.channel.owner_user_id == request.user.user_id
+            ),
+            "comments": comments_page(video.video_id)
+            if video.status == VideoStatus.READY
+            else None,
             "poster_url": media_url(video.poster_key),
             "playable": playable,
-            "playlist_url": reverse("playlist", args=[video.video_id, video.playlist_key.rsplit("/", 1)[-1]])
-            if playable else "",
+            "playlist_url": reverse(
+                "playlist", args=[video.video_id, video.playlist_key.rsplit("/", 1)[-1]]
+            )
+            if playable
+            else "",
             "more": _cards(more),
             "can_manage": can_manage,
             "can_moderate": can_manage,

@@ -17,12 +17,12 @@ from pathlib import Path
 
 from django.conf import settings
 
+from videoplatform.aws import s3_client
+from videoplatform.events import handle_event, make_event
 from videos_app import services
 from videos_app.models import PENDING_PARTITION, Video, VideoStatus
 from videos_app.transcoding.ffmpeg_encoder import EncodeError, encode_hls
 from videos_app.transcoding.probe import InvalidSourceError, probe_source
-from videoplatform.aws import s3_client
-from videoplatform.events import handle_event, make_event
 
 logger = logging.getLogger(__name__)
 
@@ -129,11 +129,21 @@ class TranscodeWorker:
             path = out_dir / name
             content_type = CONTENT_TYPES.get(path.suffix, "application/octet-stream")
             client.upload_file(
-                str(path), settings.S3_MEDIA_BUCKET, prefix + name,
+                str(path),
+                settings.S3_MEDIA_BUCKET,
+                prefix + name,
                 ExtraArgs={"ContentType": content_type},
             )
 
-    def _output_details(self, *, prefix: str, result_files: list[str], rungs, poster: str | None, duration_s: float | None) -> list[dict]:
+    def _output_details(
+        self,
+        *,
+        prefix: str,
+        result_files: list[str],
+        rungs,
+        poster: str | None,
+        duration_s: float | None,
+    ) -> list[dict]:
         media = f"s3://{settings.S3_MEDIA_BUCKET}/{prefix}"
         hls = {
             "type": "HLS_GROUP",
@@ -149,7 +159,9 @@ class TranscodeWorker:
         }
         groups = [hls]
         if poster:
-            groups.append({"type": "FILE_GROUP", "outputDetails": [{"outputFilePaths": [media + poster]}]})
+            groups.append(
+                {"type": "FILE_GROUP", "outputDetails": [{"outputFilePaths": [media + poster]}]}
+            )
         return groups
 
     def process(self, *, video: Video, job_id: str) -> None:
@@ -159,13 +171,20 @@ class TranscodeWorker:
         prefix = services.hls_prefix(video.video_id)
         try:
             source = tmp / "source"
-            s3_client().download_file(settings.S3_RAW_BUCKET, services.source_key_of(video), str(source))
+            s3_client().download_file(
+                settings.S3_RAW_BUCKET, services.source_key_of(video), str(source)
+            )
             try:
                 info = probe_source(str(source))
             except InvalidSourceError as error:
                 self._emit(video=video, job_id=job_id, status="ERROR", errorMessage=error.reason)
                 return
-            self._emit(video=video, job_id=job_id, status="PROGRESSING", jobProgress={"jobPercentComplete": 0})
+            self._emit(
+                video=video,
+                job_id=job_id,
+                status="PROGRESSING",
+                jobProgress={"jobPercentComplete": 0},
+            )
             out_dir = tmp / "out"
             last_progress = [0.0]
 
@@ -174,7 +193,9 @@ class TranscodeWorker:
                 if now - last_progress[0] >= PROGRESS_EVENT_EVERY_S and not keeper.lost.is_set():
                     last_progress[0] = now
                     self._emit(
-                        video=video, job_id=job_id, status="PROGRESSING",
+                        video=video,
+                        job_id=job_id,
+                        status="PROGRESSING",
                         jobProgress={"jobPercentComplete": int(fraction * 100)},
                     )
 
@@ -182,31 +203,50 @@ class TranscodeWorker:
                 # Publish the lowest rung at once so the video plays within seconds.
                 from videos_app.transcoding.ladder import build_ladder
 
-                self._upload(out_dir=out_dir, files=[f for f in files if not f.endswith("master.m3u8")], prefix=prefix)
+                self._upload(
+                    out_dir=out_dir,
+                    files=[f for f in files if not f.endswith("master.m3u8")],
+                    prefix=prefix,
+                )
                 self._upload(out_dir=out_dir, files=["master.m3u8"], prefix=prefix)
                 lowest = build_ladder(info=info)[-1:]  # biggest first: the last rung is the lowest
                 poster = "poster.jpg" if "poster.jpg" in files else None
                 self._emit(
-                    video=video, job_id=job_id, status="PROGRESSING",
+                    video=video,
+                    job_id=job_id,
+                    status="PROGRESSING",
                     jobProgress={"jobPercentComplete": 1},
                     outputGroupDetails=self._output_details(
-                        prefix=prefix, result_files=files, rungs=lowest, poster=poster, duration_s=info.duration_s,
+                        prefix=prefix,
+                        result_files=files,
+                        rungs=lowest,
+                        poster=poster,
+                        duration_s=info.duration_s,
                     ),
                 )
 
             result = encode_hls(
-                source_path=str(source), out_dir=str(out_dir), info=info,
-                on_progress=on_progress, on_first_playable=on_first_playable,
+                source_path=str(source),
+                out_dir=str(out_dir),
+                info=info,
+                on_progress=on_progress,
+                on_first_playable=on_first_playable,
             )
             if keeper.lost.is_set():
                 logger.warning("lease on %s lost; its result is discarded", video.video_id)
                 return
-            masters_last = [f for f in result.files if not f.endswith("master.m3u8")] + ["master.m3u8"]
+            masters_last = [f for f in result.files if not f.endswith("master.m3u8")] + [
+                "master.m3u8"
+            ]
             self._upload(out_dir=out_dir, files=masters_last, prefix=prefix)
             self._emit(
-                video=video, job_id=job_id, status="COMPLETE",
+                video=video,
+                job_id=job_id,
+                status="COMPLETE",
                 outputGroupDetails=self._output_details(
-                    prefix=prefix, result_files=result.files, rungs=result.rungs,
+                    prefix=prefix,
+                    result_files=result.files,
+                    rungs=result.rungs,
                     poster=Path(result.poster_path).name if result.poster_path else None,
                     duration_s=result.duration_s,
                 ),

@@ -59,8 +59,7 @@ class CognitoConfig:
         # Frozen, so derived defaults are filled in through object.__setattr__.
         object.__setattr__(self, "domain", self.domain.rstrip("/"))
         issuer = (
-            self.issuer
-            or f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"
+            self.issuer or f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"
         ).rstrip("/")
         object.__setattr__(self, "issuer", issuer)
         if not self.jwks_url:
@@ -113,9 +112,7 @@ def authorize_url(config: CognitoConfig, *, state: str, code_challenge: str) -> 
 
 
 def logout_url(config: CognitoConfig) -> str:
-    query = urlencode(
-        {"client_id": config.client_id, "logout_uri": config.logout_redirect_uri}
-    )
+    query = urlencode({"client_id": config.client_id, "logout_uri": config.logout_redirect_uri})
     return f"{config.domain}/logout?{query}"
 
 
@@ -152,18 +149,12 @@ def exchange_code(config: CognitoConfig, *, code: str, code_verifier: str) -> di
             allow_redirects=False,
         )
     except requests.RequestException as exc:
-        raise CognitoError(
-            f"token endpoint unreachable ({type(exc).__name__})"
-        ) from None
+        raise CognitoError(f"token endpoint unreachable ({type(exc).__name__})") from None
     if response.status_code != 200:
         error = _oauth_error_code(response)
-        logger.warning(
-            "Cognito token endpoint returned %s %s", response.status_code, error
-        )
+        logger.warning("Cognito token endpoint returned %s %s", response.status_code, error)
         detail = f": {error}" if error else ""
-        raise CognitoError(
-            f"token exchange failed (HTTP {response.status_code}{detail})"
-        )
+        raise CognitoError(f"token exchange failed (HTTP {response.status_code}{detail})")
     try:
         tokens = response.json()
     except ValueError:
@@ -190,9 +181,7 @@ def clear_jwks_cache() -> None:
 
 def _signing_key(config: CognitoConfig, kid: str):
     try:
-        return (
-            _jwks_client(config.jwks_url, config.http_timeout).get_signing_key(kid).key
-        )
+        return _jwks_client(config.jwks_url, config.http_timeout).get_signing_key(kid).key
     except jwt.PyJWKClientConnectionError:
         raise CognitoError("signing keys unavailable") from None
     except jwt.PyJWKClientError:

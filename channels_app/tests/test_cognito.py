@@ -235,9 +235,7 @@ class TestUrls:
             redirect_uri=REDIRECT_URI,
             logout_redirect_uri=LOGOUT_URI,
         )
-        assert (
-            config.issuer == "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc"
-        )
+        assert config.issuer == "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc"
         assert config.jwks_url == f"{config.issuer}/.well-known/jwks.json"
         assert config.domain == "https://x.auth.eu-west-1.amazoncognito.com"
         assert CLIENT_SECRET not in repr(config)
@@ -246,9 +244,7 @@ class TestUrls:
 class TestExchangeCode:
     def test_confidential_client_uses_basic_auth(self, fake):
         """A client with a secret posts a form with Basic auth, the verifier and redirect URI."""
-        tokens = exchange_code(
-            make_config(fake), code="auth-code-1", code_verifier="v" * 64
-        )
+        tokens = exchange_code(make_config(fake), code="auth-code-1", code_verifier="v" * 64)
         assert tokens["id_token"] == "the-id-token"
         assert tokens["refresh_token"] == "the-refresh-token"
         [sent] = fake.token_requests
@@ -264,9 +260,7 @@ class TestExchangeCode:
 
     def test_public_client_sends_client_id_in_body(self, fake):
         """Without a secret there is no Authorization header and client_id goes in the form."""
-        exchange_code(
-            make_config(fake, client_secret=""), code="c", code_verifier="v" * 64
-        )
+        exchange_code(make_config(fake, client_secret=""), code="c", code_verifier="v" * 64)
         [sent] = fake.token_requests
         assert sent["authorization"] is None
         assert sent["form"]["client_id"] == CLIENT_ID
@@ -321,13 +315,9 @@ class TestVerifyIdToken:
         token = sign(claims, primary_key)
         verify_id_token(config, token, now=claims["exp"] + 5)
         with pytest.raises(CognitoError, match="token expired"):
-            verify_id_token(
-                config, token, now=claims["exp"] + cognito.CLOCK_LEEWAY_SECONDS + 1
-            )
+            verify_id_token(config, token, now=claims["exp"] + cognito.CLOCK_LEEWAY_SECONDS + 1)
 
-    def test_rotated_key_is_fetched_once_on_unknown_kid(
-        self, fake, primary_key, monkeypatch
-    ):
+    def test_rotated_key_is_fetched_once_on_unknown_kid(self, fake, primary_key, monkeypatch):
         """A kid missing from the cached JWKS triggers exactly one refetch that finds it."""
         monkeypatch.setattr(cognito, "JWKS_REFRESH_COOLDOWN_SECONDS", 0)
         config = make_config(fake)
@@ -335,9 +325,7 @@ class TestVerifyIdToken:
         assert fake.jwks_fetches == 1
         new_key = make_rsa_key()
         fake.jwks["keys"].append(public_jwk(new_key, "rotated-kid"))
-        identity = verify_id_token(
-            config, sign(make_claims(config), new_key, kid="rotated-kid")
-        )
+        identity = verify_id_token(config, sign(make_claims(config), new_key, kid="rotated-kid"))
         assert identity.sub
         assert fake.jwks_fetches == 2
 
@@ -346,9 +334,7 @@ class TestVerifyIdTokenRejects:
     def test_wrong_issuer(self, fake, primary_key):
         """A token from another user pool is rejected as wrong issuer."""
         config = make_config(fake)
-        token = sign(
-            make_claims(config, iss=f"{fake.base_url}/eu-west-1_Other"), primary_key
-        )
+        token = sign(make_claims(config, iss=f"{fake.base_url}/eu-west-1_Other"), primary_key)
         with pytest.raises(CognitoError, match="wrong issuer"):
             verify_id_token(config, token)
 
@@ -395,9 +381,7 @@ class TestVerifyIdTokenRejects:
         pem = primary_key.public_key().public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
-        header = b64url(
-            json.dumps({"alg": "HS256", "typ": "JWT", "kid": PRIMARY_KID}).encode()
-        )
+        header = b64url(json.dumps({"alg": "HS256", "typ": "JWT", "kid": PRIMARY_KID}).encode())
         payload = b64url(json.dumps(make_claims(config)).encode())
         signing_input = f"{header}.{payload}".encode()
         signature = b64url(hmac.new(pem, signing_input, hashlib.sha256).digest())
@@ -408,9 +392,7 @@ class TestVerifyIdTokenRejects:
         """Swapping in a payload that grants admin breaks the signature."""
         config = make_config(fake)
         header, _, signature = sign(make_claims(config), primary_key).split(".")
-        forged = b64url(
-            json.dumps(make_claims(config, **{"cognito:groups": ["admin"]})).encode()
-        )
+        forged = b64url(json.dumps(make_claims(config, **{"cognito:groups": ["admin"]})).encode())
         with pytest.raises(CognitoError, match="bad signature"):
             verify_id_token(config, f"{header}.{forged}.{signature}")
 

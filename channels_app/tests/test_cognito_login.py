@@ -52,7 +52,10 @@ class TestCognitoLogin:
         config = backends.cognito_config()
         sub = "sub-" + query["state"][0][:8]
         cognito_settings.token_body["id_token"] = sign(
-            make_claims(config, sub=sub, email=f"{sub}@example.com", **{"cognito:groups": ["admin"]}), primary_key
+            make_claims(
+                config, sub=sub, email=f"{sub}@example.com", **{"cognito:groups": ["admin"]}
+            ),
+            primary_key,
         )
         response = client.get(f"/accounts/cognito/callback/?code=abc&state={query['state'][0]}")
         assert response.status_code == 302 and response["Location"] == "/studio/"
@@ -74,8 +77,11 @@ class TestCognitoLogin:
         """An expired ID token from the token endpoint signs nobody in and says why."""
         query = start_login(client)
         config = backends.cognito_config()
-        cognito_settings.token_body["id_token"] = sign(make_claims(config, exp=1, iat=0), primary_key)
-        response = client.get(f"/accounts/cognito/callback/?code=abc&state={query['state'][0]}", follow=True)
+        cognito_settings.token_body["id_token"] = sign(
+            make_claims(config, exp=1, iat=0), primary_key
+        )
+        response = client.get(
+            f"/accounts/cognito/callback/?code=abc&state={query['state'][0]}", follow=True
+        )
         assert b"Sign-in failed" in response.content
         assert client.get("/studio/").status_code == 302
-

@@ -35,6 +35,8 @@ class LocalBackend(LiveBackend):
     def delete_channel(self, *, channel: LiveChannel) -> None:
         return None
 
-    def playback_url(self, *, channel: LiveChannel, private: bool, viewer_id: str | None) -> str | None:
+    def playback_url(
+        self, *, channel: LiveChannel, private: bool, viewer_id: str | None
+    ) -> str | None:
         stream_id = (channel.channel_arn or "").rsplit("/", 1)[-1]
         return reverse("live_playlist", args=[stream_id, "index.m3u8"])

@@ -15,12 +15,12 @@ from live_app.models import LiveStatus
 from live_app.selectors import session_get
 from social_app.models import Notification, Subscription
 from social_app.services import subscription_set
-from videos_app.models import VideoStatus
-from videos_app.selectors import video_get
-from videos_app.worker import TranscodeWorker
 from videoplatform.errors import ApplicationError, PermissionDenied
 from videoplatform.events import handle_event, make_event
 from videoplatform.local_servers import free_port
+from videos_app.models import VideoStatus
+from videos_app.selectors import video_get
+from videos_app.worker import TranscodeWorker
 
 
 @pytest.fixture
@@ -35,12 +35,15 @@ def creator_channel(creator):
 
 @pytest.fixture
 def session(creator, creator_channel):
-    return services.live_session_create(actor=creator, channel_id=creator_channel.channel_id, title="Morning show")
+    return services.live_session_create(
+        actor=creator, channel_id=creator_channel.channel_id, title="Morning show"
+    )
 
 
 def stream_event(session, name):
     return make_event(
-        source="aws.ivs", detail_type="IVS Stream State Change",
+        source="aws.ivs",
+        detail_type="IVS Stream State Change",
         detail={"event_name": name, "channel_name": session.stream_id, "stream_id": "st-1"},
         resources=[session.channel_arn],
     )
@@ -48,11 +51,33 @@ def stream_event(session, name):
 
 def publish(rtmp_port: int, key: str, seconds: float, *, wait: bool = True):
     args = [
-        imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-re",
-        "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30",
-        "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
-        "-t", str(seconds), "-c:v", "libx264", "-preset", "veryfast", "-g", "30",
-        "-pix_fmt", "yuv420p", "-c:a", "aac", "-f", "flv", f"rtmp://127.0.0.1:{rtmp_port}/live/{key}",
+        imageio_ffmpeg.get_ffmpeg_exe(),
+        "-v",
+        "error",
+        "-re",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=640x360:rate=30",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=440:sample_rate=48000",
+        "-t",
+        str(seconds),
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-g",
+        "30",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-f",
+        "flv",
+        f"rtmp://127.0.0.1:{rtmp_port}/live/{key}",
     ]
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     if wait:
@@ -86,7 +111,9 @@ class TestSessions:
     def test_go_live_form(self, client, creator, creator_channel):
         """Posting "Go live" creates a session and redirects to its studio page."""
         sign_in(client, creator)
-        response = client.post("/studio/live/", {"channel_id": creator_channel.channel_id, "title": "Hello"})
+        response = client.post(
+            "/studio/live/", {"channel_id": creator_channel.channel_id, "title": "Hello"}
+        )
         assert response.status_code == 302 and "/studio/live/" in response["Location"]
 
     def test_other_users_session_on_studio_urls(self, client, session):
@@ -99,7 +126,9 @@ class TestSessions:
     def test_go_live_on_someone_elses_channel(self, creator_channel):
         """Creating a session for a channel you do not own is refused."""
         with pytest.raises(ApplicationError, match="your channels"):
-            services.live_session_create(actor=make_user(), channel_id=creator_channel.channel_id, title="x")
+            services.live_session_create(
+                actor=make_user(), channel_id=creator_channel.channel_id, title="x"
+            )
 
     def test_rotate_key(self, creator, session):
         """Rotation gives a new key; the old key no longer authorizes a publisher."""
@@ -108,13 +137,18 @@ class TestSessions:
         assert rotated.stream_key != old_key
         with pytest.raises(PermissionDenied):
             services.live_authorize_publish(stream_key=old_key)
-        assert services.live_authorize_publish(stream_key=rotated.stream_key).stream_id == session.stream_id
+        assert (
+            services.live_authorize_publish(stream_key=rotated.stream_key).stream_id
+            == session.stream_id
+        )
 
     def test_rotate_while_live_refused(self, creator, session):
         """Rotating the key while live is refused with a clear message; the key is kept."""
         assert handle_event(stream_event(session, "Stream Start")) == "applied"
         with pytest.raises(ApplicationError, match="stop streaming"):
-            services.live_rotate_key(actor=creator, session=session_get(session.stream_id, consistent=True))
+            services.live_rotate_key(
+                actor=creator, session=session_get(session.stream_id, consistent=True)
+            )
         assert session_get(session.stream_id, consistent=True).stream_key == session.stream_key
 
     def test_repr_hides_the_key(self, session):
@@ -144,8 +178,13 @@ class TestStreamEvents:
     def test_recording_end_for_unknown_session(self):
         """A Recording End for a channel we do not know creates nothing."""
         event = make_event(
-            source="aws.ivs", detail_type="IVS Recording State Change",
-            detail={"recording_status": "Recording End", "recording_s3_bucket_name": "b", "recording_s3_key_prefix": "ivs/v1/x"},
+            source="aws.ivs",
+            detail_type="IVS Recording State Change",
+            detail={
+                "recording_status": "Recording End",
+                "recording_s3_bucket_name": "b",
+                "recording_s3_key_prefix": "ivs/v1/x",
+            },
             resources=["arn:aws:ivs:us-east-1:123:channel/unknown"],
         )
         assert handle_event(event) == "ignored"
@@ -153,14 +192,28 @@ class TestStreamEvents:
     def test_ivs_recording_becomes_ready_replay(self, session):
         """On IVS, Recording End publishes the recording's HLS as the replay, once."""
         detail = {
-            "recording_status": "Recording End", "recording_s3_bucket_name": settings.S3_MEDIA_BUCKET,
-            "recording_s3_key_prefix": "ivs/v1/123/abc/2026/11/25/10/0/rec1", "recording_duration_ms": 60000,
+            "recording_status": "Recording End",
+            "recording_s3_bucket_name": settings.S3_MEDIA_BUCKET,
+            "recording_s3_key_prefix": "ivs/v1/123/abc/2026/11/25/10/0/rec1",
+            "recording_duration_ms": 60000,
         }
-        event = make_event(source="aws.ivs", detail_type="IVS Recording State Change", detail=detail, resources=[session.channel_arn])
+        event = make_event(
+            source="aws.ivs",
+            detail_type="IVS Recording State Change",
+            detail=detail,
+            resources=[session.channel_arn],
+        )
         assert handle_event(event) == "applied"
-        again = make_event(source="aws.ivs", detail_type="IVS Recording State Change", detail=detail, resources=[session.channel_arn])
+        again = make_event(
+            source="aws.ivs",
+            detail_type="IVS Recording State Change",
+            detail=detail,
+            resources=[session.channel_arn],
+        )
         assert handle_event(again) == "ignored"
-        replay = video_get(session_get(session.stream_id, consistent=True).replay_video_id, consistent=True)
+        replay = video_get(
+            session_get(session.stream_id, consistent=True).replay_video_id, consistent=True
+        )
         assert replay.status == VideoStatus.READY and replay.title == "Morning show (replay)"
         assert replay.playlist_key == "ivs/v1/123/abc/2026/11/25/10/0/rec1/media/hls/master.m3u8"
 
@@ -169,7 +222,9 @@ class TestStreamEvents:
         fan, quiet = make_user(), make_user()
         subscription_set(user=fan, channel_id=creator_channel.channel_id, subscribed=True)
         subscription_set(user=quiet, channel_id=creator_channel.channel_id, subscribed=True)
-        Subscription(quiet.user_id, creator_channel.channel_id).update(actions=[Subscription.notify.set("none")])
+        Subscription(quiet.user_id, creator_channel.channel_id).update(
+            actions=[Subscription.notify.set("none")]
+        )
         handle_event(stream_event(session, "Stream Start"))
         texts = [n.text for n in Notification.query(fan.user_id)]
         assert any("is live" in text for text in texts)
@@ -178,7 +233,12 @@ class TestStreamEvents:
 
 @pytest.fixture
 def ingest(tmp_path):
-    server = IngestServer(rtmp_host="127.0.0.1", rtmp_port=free_port(), callback_port=free_port(), work_dir=tmp_path / "live")
+    server = IngestServer(
+        rtmp_host="127.0.0.1",
+        rtmp_port=free_port(),
+        callback_port=free_port(),
+        work_dir=tmp_path / "live",
+    )
     server.start()
     yield server
     server.stop()
@@ -195,20 +255,33 @@ class TestLocalIngest:
         """A real RTMP publisher: the session goes live with HLS in the bucket, the live
         playlist is served signed, the end is noticed, and the recording becomes a ready replay."""
         process = publish(ingest.rtmp_port, session.stream_key, 6, wait=False)
-        live = wait_until(lambda: session_get(session.stream_id, consistent=True).status == LiveStatus.LIVE, timeout=20)
+        live = wait_until(
+            lambda: session_get(session.stream_id, consistent=True).status == LiveStatus.LIVE,
+            timeout=20,
+        )
         assert live, "the session never went live"
         playlist = client.get(f"/live/{session.stream_id}/hls/index.m3u8")
         assert playlist.status_code == 200 and "X-Amz-Signature" in playlist.content.decode()
         second = publish(ingest.rtmp_port, session.stream_key, 2)
         assert second.returncode != 0, "a second publisher on a live key was accepted"
         process.wait(timeout=40)
-        ended = wait_until(lambda: (s := session_get(session.stream_id, consistent=True)).status == LiveStatus.ENDED and s.replay_video_id, timeout=30)
+        ended = wait_until(
+            lambda: (
+                (s := session_get(session.stream_id, consistent=True)).status == LiveStatus.ENDED
+                and s.replay_video_id
+            ),
+            timeout=30,
+        )
         assert ended, "the end of the stream was not noticed or no replay was made"
         worker = TranscodeWorker()
         while worker.run_once():
             pass
-        replay = video_get(session_get(session.stream_id, consistent=True).replay_video_id, consistent=True)
+        replay = video_get(
+            session_get(session.stream_id, consistent=True).replay_video_id, consistent=True
+        )
         assert replay.status == VideoStatus.READY, replay.status_reason
-        assert replay.title == "Morning show (replay)" and replay.duration_s and replay.duration_s > 3
+        assert (
+            replay.title == "Morning show (replay)" and replay.duration_s and replay.duration_s > 3
+        )
         page = client.get(f"/live/{session.stream_id}/").content.decode()
         assert "Watch the replay" in page

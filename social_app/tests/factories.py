@@ -9,11 +9,15 @@ from videos_app.selectors import video_get
 from videos_app.tests.factories import start_upload
 
 
-def make_ready_video(*, owner=None, channel=None, visibility="public", title="A ready video") -> Video:
+def make_ready_video(
+    *, owner=None, channel=None, visibility="public", title="A ready video"
+) -> Video:
     owner = owner or make_user()
     channel = channel or make_channel(owner=owner)
     video, _ = start_upload(actor=owner, channel=channel, title=title, visibility=visibility)
-    video.update(actions=[Video.status.set(str(VideoStatus.PROCESSING)), Video.job_id.set("job-ready")])
+    video.update(
+        actions=[Video.status.set(str(VideoStatus.PROCESSING)), Video.job_id.set("job-ready")]
+    )
     video = video_get(video.video_id, consistent=True)
     playlist = f"hls/{video.video_id}/master.m3u8"
     assert video_services.video_mark_ready(

@@ -10,8 +10,8 @@ from conftest import make_channel, make_user, sign_in
 from social_app import services
 from social_app.models import Comment, Like, Subscription
 from social_app.tests.factories import make_ready_video
-from videos_app.selectors import video_get
 from videoplatform.testing.requests import count_dynamodb_requests
+from videos_app.selectors import video_get
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +53,9 @@ class TestConcurrentCounters:
         def toggle(user):
             rng = random.Random(user.user_id + "s")
             for _ in range(4):
-                services.subscription_set(user=user, channel_id=channel.channel_id, subscribed=rng.random() < 0.6)
+                services.subscription_set(
+                    user=user, channel_id=channel.channel_id, subscribed=rng.random() < 0.6
+                )
 
         with ThreadPoolExecutor(16) as pool:
             list(pool.map(toggle, fifty_users))
@@ -70,7 +72,16 @@ class TestWatchPageBudget:
             from videoplatform.dynamodb import new_ulid
 
             for i in range(n):
-                batch.save(Comment(video.video_id, new_ulid(), user_id="u", author_name=f"c{i}", text=f"comment {i}", created_at=0))
+                batch.save(
+                    Comment(
+                        video.video_id,
+                        new_ulid(),
+                        user_id="u",
+                        author_name=f"c{i}",
+                        text=f"comment {i}",
+                        created_at=0,
+                    )
+                )
         return video
 
     @pytest.mark.parametrize("signed_in", [False, True])

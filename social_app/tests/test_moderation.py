@@ -10,9 +10,9 @@ from social_app.models import Notification, Report
 from social_app.selectors import audit_log, report_queue
 from social_app.services import comment_post
 from social_app.tests.factories import make_ready_video
+from videoplatform.errors import ApplicationError, Conflict, PermissionDenied
 from videos_app.models import VideoStatus
 from videos_app.selectors import video_get
-from videoplatform.errors import ApplicationError, Conflict, PermissionDenied
 
 
 @pytest.fixture
@@ -27,17 +27,27 @@ class TestReports:
         """The same reporter reporting the same video twice: the second is refused."""
         video = make_ready_video()
         reporter = make_user()
-        moderation.report_create(user=reporter, target_type="video", target_id=video.video_id, reason="spam")
+        moderation.report_create(
+            user=reporter, target_type="video", target_id=video.video_id, reason="spam"
+        )
         with pytest.raises(Conflict):
-            moderation.report_create(user=reporter, target_type="video", target_id=video.video_id, reason="other")
+            moderation.report_create(
+                user=reporter, target_type="video", target_id=video.video_id, reason="other"
+            )
         assert Report.count(f"video#{video.video_id}") == 1
 
     def test_threshold_puts_video_in_review_first_in_queue(self, settings):
-        """Three distinct reporters put a video in review; it is listed before others and still plays."""
+        """Three distinct reporters put a video in review: listed first, still playing."""
         settings.REPORTS_REVIEW_THRESHOLD = 3
         video = make_ready_video()
         for reason in ("spam", "violence", "other"):
-            moderation.report_create(user=make_user(), target_type="video", target_id=video.video_id, reason=reason, note=f"note {reason}")
+            moderation.report_create(
+                user=make_user(),
+                target_type="video",
+                target_id=video.video_id,
+                reason=reason,
+                note=f"note {reason}",
+            )
         assert video_get(video.video_id, consistent=True).in_review is True
         assert video_get(video.video_id, consistent=True).status == VideoStatus.READY
         first = report_queue(limit=5).items[0]
@@ -48,9 +58,16 @@ class TestReports:
         """An unknown reason or reporting your own video is refused with a message."""
         video = make_ready_video()
         with pytest.raises(ApplicationError, match="reason"):
-            moderation.report_create(user=make_user(), target_type="video", target_id=video.video_id, reason="because")
+            moderation.report_create(
+                user=make_user(), target_type="video", target_id=video.video_id, reason="because"
+            )
         with pytest.raises(ApplicationError, match="own"):
-            moderation.report_create(user=video_owner(video), target_type="video", target_id=video.video_id, reason="spam")
+            moderation.report_create(
+                user=video_owner(video),
+                target_type="video",
+                target_id=video.video_id,
+                reason="spam",
+            )
 
     def test_report_page(self, client):
         """The Report page files a report and returns to the video."""
@@ -58,7 +75,9 @@ class TestReports:
         sign_in(client, make_user())
         page = client.get(f"/report/?type=video&id={video.video_id}")
         assert page.status_code == 200 and b"Report" in page.content
-        done = client.post("/report/", {"type": "video", "id": video.video_id, "reason": "spam", "note": "bad"})
+        done = client.post(
+            "/report/", {"type": "video", "id": video.video_id, "reason": "spam", "note": "bad"}
+        )
         assert done.status_code == 302 and done["Location"] == f"/watch/{video.video_id}/"
 
 
@@ -73,7 +92,9 @@ class TestActions:
         """Removal hides the video at once (watch 404, playlist 404, out of the feed), tells the
         owner why, and is audited; restore brings it back."""
         video = make_ready_video(title="Questionable")
-        moderation.report_create(user=make_user(), target_type="video", target_id=video.video_id, reason="spam")
+        moderation.report_create(
+            user=make_user(), target_type="video", target_id=video.video_id, reason="spam"
+        )
         moderation.video_remove(moderator=moderator, video_id=video.video_id, reason="Spam links")
         assert client.get(f"/watch/{video.video_id}/").status_code == 404
         assert client.get(f"/watch/{video.video_id}/hls/master.m3u8").status_code == 404
@@ -83,9 +104,17 @@ class TestActions:
         texts = [n.text for n in Notification.query(video.owner_user_id)]
         assert any("Spam links" in t for t in texts)
         entry = audit_log(target_key=f"video#{video.video_id}").items[0]
-        assert entry.action == "remove_video" and entry.moderator_id == moderator.user_id and entry.reason == "Spam links"
-        assert not any(t.target_key == f"video#{video.video_id}" for t in report_queue(limit=50).items)
-        moderation.video_restore(moderator=moderator, video_id=video.video_id, reason="Appeal accepted")
+        assert (
+            entry.action == "remove_video"
+            and entry.moderator_id == moderator.user_id
+            and entry.reason == "Spam links"
+        )
+        assert not any(
+            t.target_key == f"video#{video.video_id}" for t in report_queue(limit=50).items
+        )
+        moderation.video_restore(
+            moderator=moderator, video_id=video.video_id, reason="Appeal accepted"
+        )
         assert client.get(f"/watch/{video.video_id}/").status_code == 200
 
     def test_action_needs_reason(self, moderator):
@@ -99,7 +128,9 @@ class TestActions:
         """A regular user posting to a moderation action gets 403 and nothing changes."""
         video = make_ready_video()
         sign_in(client, make_user())
-        response = client.post("/moderation/actions/remove_video/", {"video_id": video.video_id, "reason": "x"})
+        response = client.post(
+            "/moderation/actions/remove_video/", {"video_id": video.video_id, "reason": "x"}
+        )
         assert response.status_code == 403
         assert client.get("/moderation/").status_code == 403
         assert video_get(video.video_id, consistent=True).status == VideoStatus.READY
@@ -109,7 +140,12 @@ class TestActions:
         video = make_ready_video()
         author = make_user()
         comment = comment_post(user=author, video_id=video.video_id, text="rude words")
-        moderation.comment_remove(moderator=moderator, video_id=video.video_id, comment_id=comment.comment_id, reason="Harassment")
+        moderation.comment_remove(
+            moderator=moderator,
+            video_id=video.video_id,
+            comment_id=comment.comment_id,
+            reason="Harassment",
+        )
         assert video_get(video.video_id, consistent=True).comment_count == 0
         assert any("Harassment" in n.text for n in Notification.query(author.user_id))
 
@@ -122,7 +158,9 @@ class TestActions:
         sign_in(client, owner)
         moderation.user_ban(moderator=moderator, user_id=owner.user_id, reason="Repeated spam")
         assert client.get("/studio/").status_code == 302  # the old session is signed out
-        response = client.post("/accounts/login/", {"email": owner.email, "password": "correct-horse-battery-staple"})
+        response = client.post(
+            "/accounts/login/", {"email": owner.email, "password": "correct-horse-battery-staple"}
+        )
         assert response.status_code == 200 and b"suspended" in response.content
         assert client.get(f"/watch/{video.video_id}/").status_code == 404
         assert client.get(f"/c/{channel.handle}/").status_code == 404
@@ -138,11 +176,15 @@ class TestActions:
         """Admins grant and revoke the moderator role from the user page; moderators cannot."""
         target = make_user()
         with pytest.raises(PermissionDenied):
-            moderation.moderator_role_set(admin=moderator, user_id=target.user_id, granted=True, reason="x")
+            moderation.moderator_role_set(
+                admin=moderator, user_id=target.user_id, granted=True, reason="x"
+            )
         admin = make_user()
         user_set_role(user=admin, role=Role.ADMIN, granted=True)
         sign_in(client, admin)
-        response = client.post("/moderation/actions/grant_moderator/", {"user_id": target.user_id, "reason": "Trusted"})
+        response = client.post(
+            "/moderation/actions/grant_moderator/", {"user_id": target.user_id, "reason": "Trusted"}
+        )
         assert response.status_code == 302
         from channels_app.selectors import user_get
 
@@ -153,7 +195,13 @@ class TestActions:
     def test_pages_render_for_staff(self, client, moderator):
         """The queue, target, user and audit pages render for a moderator."""
         video = make_ready_video()
-        moderation.report_create(user=make_user(), target_type="video", target_id=video.video_id, reason="spam", note="<b>look</b>")
+        moderation.report_create(
+            user=make_user(),
+            target_type="video",
+            target_id=video.video_id,
+            reason="spam",
+            note="<b>look</b>",
+        )
         sign_in(client, moderator)
         queue = client.get("/moderation/").content.decode()
         assert f"video#{video.video_id}" in queue and "&lt;b&gt;look&lt;/b&gt;" in queue

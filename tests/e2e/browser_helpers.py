@@ -22,7 +22,14 @@ def tracked_page(browser, *, timeout_ms: int = 15_000):
             and page.problems.append(f"{r.status} {r.request.method} {r.url}")
         ),
     )
-    page.on("requestfailed", lambda r: page.problems.append(f"failed {r.method} {r.url}"))
+    # A request aborted by leaving the page (net::ERR_ABORTED) is not a problem.
+    page.on(
+        "requestfailed",
+        lambda r: (
+            "ERR_ABORTED" not in (r.failure or "")
+            and page.problems.append(f"failed {r.method} {r.url} {r.failure}")
+        ),
+    )
     return page
 
 

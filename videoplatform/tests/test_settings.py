@@ -21,10 +21,18 @@ PRODUCTION_ENV = {
 
 
 def run_manage(*args, env):
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "S3_", "DYNAMODB_", "EVENTS_"))}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "S3_", "DYNAMODB_", "EVENTS_"))
+    }
     return subprocess.run(
-        [sys.executable, "manage.py", *args], env={**clean, **env}, cwd=settings.BASE_DIR,
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "manage.py", *args],
+        env={**clean, **env},
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

@@ -6,7 +6,9 @@ from videos_app import services
 from videos_app.selectors import video_get
 
 
-def start_upload(*, actor, channel, title="A video", visibility="public", size=None, content_type="video/mp4"):
+def start_upload(
+    *, actor, channel, title="A video", visibility="public", size=None, content_type="video/mp4"
+):
     return services.video_create_upload(
         actor=actor,
         channel_id=channel.channel_id,

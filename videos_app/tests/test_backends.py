@@ -10,13 +10,13 @@ from django.conf import settings
 from django.core.management import call_command
 
 from conftest import make_channel, make_user, sign_in
+from videoplatform.events import handle_event, make_event
 from videos_app import services
 from videos_app.models import VideoStatus
 from videos_app.selectors import video_get
 from videos_app.tests.factories import post_to_storage, start_upload
 from videos_app.transcoding.mediaconvert import MediaConvertClient
 from videos_app.transcoding.mediaconvert_backend import MediaConvertTranscoder
-from videoplatform.events import handle_event, make_event
 
 
 @pytest.fixture
@@ -32,14 +32,18 @@ def creator_channel(creator):
 @pytest.fixture
 def mediaconvert():
     client = boto3.client(
-        "mediaconvert", region_name="us-east-1",
-        aws_access_key_id="x", aws_secret_access_key="y",
+        "mediaconvert",
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="y",
     )
     with Stubber(client) as stubber:
         backend = MediaConvertTranscoder(
             client=MediaConvertClient(
-                client=client, role_arn="arn:aws:iam::123456789012:role/MediaConvertRole",
-                queue=None, app_tag="videoapp",
+                client=client,
+                role_arn="arn:aws:iam::123456789012:role/MediaConvertRole",
+                queue=None,
+                app_tag="videoapp",
             )
         )
         yield backend, stubber
@@ -77,23 +81,34 @@ class TestMediaConvertBackend:
         """A COMPLETE job whose event was missed is settled from GetJob: the video is ready."""
         backend, stubber = mediaconvert
         video = uploaded(creator, creator_channel)
-        video.update(actions=[*services.pending_actions(VideoStatus.QUEUED), type(video).job_id.set("job-9")])
+        video.update(
+            actions=[*services.pending_actions(VideoStatus.QUEUED), type(video).job_id.set("job-9")]
+        )
         destination = f"s3://{settings.S3_MEDIA_BUCKET}/hls/{video.video_id}/master"
         stubber.add_response(
             "get_job",
             {
                 "Job": {
-                    "Id": "job-9", "Role": "r", "Status": "COMPLETE",
+                    "Id": "job-9",
+                    "Role": "r",
+                    "Status": "COMPLETE",
                     "Settings": {
                         "OutputGroups": [
-                            {"OutputGroupSettings": {"Type": "HLS_GROUP_SETTINGS", "HlsGroupSettings": {"Destination": destination}}},
+                            {
+                                "OutputGroupSettings": {
+                                    "Type": "HLS_GROUP_SETTINGS",
+                                    "HlsGroupSettings": {"Destination": destination},
+                                }
+                            },
                         ]
                     },
                 }
             },
             {"Id": "job-9"},
         )
-        outcome = backend.reconcile(video=video_get(video.video_id, consistent=True), now=0, dry_run=False)
+        outcome = backend.reconcile(
+            video=video_get(video.video_id, consistent=True), now=0, dry_run=False
+        )
         assert "COMPLETE" in outcome
         video = video_get(video.video_id, consistent=True)
         assert video.status == VideoStatus.READY
@@ -103,22 +118,40 @@ class TestMediaConvertBackend:
         """An ERROR job is settled as failed with MediaConvert's message."""
         backend, stubber = mediaconvert
         video = uploaded(creator, creator_channel)
-        video.update(actions=[*services.pending_actions(VideoStatus.PROCESSING), type(video).job_id.set("job-e")])
+        video.update(
+            actions=[
+                *services.pending_actions(VideoStatus.PROCESSING),
+                type(video).job_id.set("job-e"),
+            ]
+        )
         stubber.add_response(
             "get_job",
-            {"Job": {"Id": "job-e", "Role": "r", "Status": "ERROR", "Settings": {}, "ErrorCode": 1040, "ErrorMessage": "Invalid input file"}},
+            {
+                "Job": {
+                    "Id": "job-e",
+                    "Role": "r",
+                    "Status": "ERROR",
+                    "Settings": {},
+                    "ErrorCode": 1040,
+                    "ErrorMessage": "Invalid input file",
+                }
+            },
             {"Id": "job-e"},
         )
         backend.reconcile(video=video_get(video.video_id, consistent=True), now=0, dry_run=False)
         video = video_get(video.video_id, consistent=True)
         assert video.status == VideoStatus.FAILED and "Invalid input" in video.status_reason
 
-    def test_refused_submit_stays_uploaded_for_reconcile(self, creator, creator_channel, mediaconvert):
+    def test_refused_submit_stays_uploaded_for_reconcile(
+        self, creator, creator_channel, mediaconvert
+    ):
         """When CreateJob fails the video stays "uploaded" so reconcile can submit it again."""
         backend, stubber = mediaconvert
         video = uploaded(creator, creator_channel)
         video.update(actions=services.pending_actions(VideoStatus.UPLOADED))
-        stubber.add_client_error("create_job", service_error_code="TooManyRequestsException", http_status_code=429)
+        stubber.add_client_error(
+            "create_job", service_error_code="TooManyRequestsException", http_status_code=429
+        )
         backend.submit(video=video)
         assert video_get(video.video_id, consistent=True).status == VideoStatus.UPLOADED
 
@@ -132,11 +165,29 @@ class TestFirstPlayable:
         video = video_get(video.video_id, consistent=True)
         assert services.video_claim(video=video, worker_id="w", job_id="job-fp")
         detail = {
-            "jobId": "job-fp", "status": "PROGRESSING",
+            "jobId": "job-fp",
+            "status": "PROGRESSING",
             "userMetadata": {"video_id": video.video_id},
-            "outputGroupDetails": [{"type": "HLS_GROUP", "playlistFilePaths": [f"s3://{settings.S3_MEDIA_BUCKET}/hls/{video.video_id}/master.m3u8"], "outputDetails": [{"videoDetails": {"widthInPx": 640, "heightInPx": 360}}]}],
+            "outputGroupDetails": [
+                {
+                    "type": "HLS_GROUP",
+                    "playlistFilePaths": [
+                        f"s3://{settings.S3_MEDIA_BUCKET}/hls/{video.video_id}/master.m3u8"
+                    ],
+                    "outputDetails": [{"videoDetails": {"widthInPx": 640, "heightInPx": 360}}],
+                }
+            ],
         }
-        assert handle_event(make_event(source="aws.mediaconvert", detail_type="MediaConvert Job State Change", detail=detail)) == "applied"
+        assert (
+            handle_event(
+                make_event(
+                    source="aws.mediaconvert",
+                    detail_type="MediaConvert Job State Change",
+                    detail=detail,
+                )
+            )
+            == "applied"
+        )
         video = video_get(video.video_id, consistent=True)
         assert video.status == VideoStatus.PROCESSING and video.playlist_key
         page = client.get(f"/watch/{video.video_id}/").content.decode()
@@ -148,10 +199,16 @@ class TestStudioPolling:
         """The studio row polls while pending and its final form carries no poll trigger."""
         video = uploaded(creator, creator_channel)
         sign_in(client, creator)
-        pending = client.get(f"/studio/videos/{video.video_id}/status/", HTTP_HX_REQUEST="true").content.decode()
+        pending = client.get(
+            f"/studio/videos/{video.video_id}/status/", HTTP_HX_REQUEST="true"
+        ).content.decode()
         assert 'hx-trigger="every 2s"' in pending
-        services.video_fail(video=video, reason="Broken file", from_statuses=[VideoStatus.UPLOADING])
-        final = client.get(f"/studio/videos/{video.video_id}/status/", HTTP_HX_REQUEST="true").content.decode()
+        services.video_fail(
+            video=video, reason="Broken file", from_statuses=[VideoStatus.UPLOADING]
+        )
+        final = client.get(
+            f"/studio/videos/{video.video_id}/status/", HTTP_HX_REQUEST="true"
+        ).content.decode()
         assert "hx-trigger" not in final and "Broken file" in final and "Retry" in final
 
 
@@ -164,7 +221,11 @@ class TestCloudFrontUrls:
         from videoplatform import storage
 
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()).decode()
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
+        ).decode()
         settings.CLOUDFRONT_DOMAIN = "media.example.com"
         settings.CLOUDFRONT_KEY_ID = "K2JCJMDEHXQW5F"
         settings.CLOUDFRONT_PRIVATE_KEY = pem

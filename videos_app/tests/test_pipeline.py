@@ -9,18 +9,20 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from conftest import make_channel, make_user, sign_in
+from videoplatform.events import handle_event, make_event
 from videos_app import services
 from videos_app.models import VideoStatus
 from videos_app.selectors import video_get
 from videos_app.tests.factories import make_uploaded_video, post_to_storage, start_upload
 from videos_app.tests.media_samples import make_sample
 from videos_app.worker import TranscodeWorker
-from videoplatform.events import handle_event, make_event
 
 
 @pytest.fixture(scope="module")
 def sample_480p(tmp_path_factory):
-    return make_sample(str(tmp_path_factory.mktemp("media") / "480p.mp4"), width=854, height=480, seconds=3)
+    return make_sample(
+        str(tmp_path_factory.mktemp("media") / "480p.mp4"), width=854, height=480, seconds=3
+    )
 
 
 @pytest.fixture
@@ -48,7 +50,10 @@ class TestTranscodePipeline:
         video = video_get(video.video_id, consistent=True)
         assert video.status == VideoStatus.READY, video.status_reason
         assert video.renditions == ["360p", "480p"]
-        assert video.feed_partition == "public" and video.public_channel_id == creator_channel.channel_id
+        assert (
+            video.feed_partition == "public"
+            and video.public_channel_id == creator_channel.channel_id
+        )
         assert video.poster_key and video.playlist_key == f"hls/{video.video_id}/master.m3u8"
 
         page = client.get(f"/watch/{video.video_id}/")
@@ -81,7 +86,8 @@ class TestTranscodePipeline:
 
     def test_truncated_file_fails(self, creator, creator_channel, sample_480p, tmp_path):
         """A truncated mp4 ends failed with a reason, not a hung worker."""
-        data = open(sample_480p, "rb").read()
+        with open(sample_480p, "rb") as handle:
+            data = handle.read()
         path = tmp_path / "cut.mp4"
         path.write_bytes(data[: len(data) // 2])
         video = make_uploaded_video(actor=creator, channel=creator_channel, path=str(path))
@@ -118,8 +124,15 @@ class TestTranscodePipeline:
 
 class TestEvents:
     def _event(self, video, status, **extra):
-        detail = {"jobId": video.job_id, "status": status, "userMetadata": {"video_id": video.video_id}, **extra}
-        return make_event(source="aws.mediaconvert", detail_type="MediaConvert Job State Change", detail=detail)
+        detail = {
+            "jobId": video.job_id,
+            "status": status,
+            "userMetadata": {"video_id": video.video_id},
+            **extra,
+        }
+        return make_event(
+            source="aws.mediaconvert", detail_type="MediaConvert Job State Change", detail=detail
+        )
 
     def _queued(self, creator, creator_channel):
         video, post = start_upload(actor=creator, channel=creator_channel, size=5)
@@ -133,7 +146,11 @@ class TestEvents:
         """The same COMPLETE event three times: applied once, then acknowledged as duplicate."""
         video = self._queued(creator, creator_channel)
         playlist = f"s3://{__import__('django.conf').conf.settings.S3_MEDIA_BUCKET}/hls/{video.video_id}/master.m3u8"
-        event = self._event(video, "COMPLETE", outputGroupDetails=[{"type": "HLS_GROUP", "playlistFilePaths": [playlist]}])
+        event = self._event(
+            video,
+            "COMPLETE",
+            outputGroupDetails=[{"type": "HLS_GROUP", "playlistFilePaths": [playlist]}],
+        )
         assert [handle_event(event) for _ in range(3)] == ["applied", "duplicate", "duplicate"]
         video = video_get(video.video_id, consistent=True)
         assert video.status == VideoStatus.READY
@@ -142,7 +159,11 @@ class TestEvents:
         """An out-of-order COMPLETE after ERROR leaves the video failed."""
         video = self._queued(creator, creator_channel)
         assert handle_event(self._event(video, "ERROR", errorMessage="Bad input")) == "applied"
-        late = self._event(video, "COMPLETE", outputGroupDetails=[{"type": "HLS_GROUP", "playlistFilePaths": ["s3://x/y.m3u8"]}])
+        late = self._event(
+            video,
+            "COMPLETE",
+            outputGroupDetails=[{"type": "HLS_GROUP", "playlistFilePaths": ["s3://x/y.m3u8"]}],
+        )
         assert handle_event(late) == "ignored"
         video = video_get(video.video_id, consistent=True)
         assert video.status == VideoStatus.FAILED and video.status_reason == "Bad input"
@@ -153,8 +174,17 @@ class TestEvents:
         from django.conf import settings
 
         playlist = f"s3://{settings.S3_MEDIA_BUCKET}/hls/{video.video_id}/master.m3u8"
-        handle_event(self._event(video, "COMPLETE", outputGroupDetails=[{"type": "HLS_GROUP", "playlistFilePaths": [playlist]}]))
-        assert handle_event(self._event(video, "PROGRESSING", jobProgress={"jobPercentComplete": 40})) == "ignored"
+        handle_event(
+            self._event(
+                video,
+                "COMPLETE",
+                outputGroupDetails=[{"type": "HLS_GROUP", "playlistFilePaths": [playlist]}],
+            )
+        )
+        assert (
+            handle_event(self._event(video, "PROGRESSING", jobProgress={"jobPercentComplete": 40}))
+            == "ignored"
+        )
         assert video_get(video.video_id, consistent=True).status == VideoStatus.READY
 
     def test_event_for_unknown_job_is_ignored(self, creator, creator_channel):
@@ -169,7 +199,12 @@ class TestEvents:
         """A webhook POST with a wrong secret is refused (403) and changes nothing."""
         video = self._queued(creator, creator_channel)
         body = json.dumps(self._event(video, "ERROR", errorMessage="forged"))
-        response = client.post("/hooks/aws/events/", body, content_type="application/json", HTTP_X_EVENTS_SECRET="wrong")
+        response = client.post(
+            "/hooks/aws/events/",
+            body,
+            content_type="application/json",
+            HTTP_X_EVENTS_SECRET="wrong",
+        )
         assert response.status_code == 403
         missing = client.post("/hooks/aws/events/", body, content_type="application/json")
         assert missing.status_code == 403
@@ -188,14 +223,26 @@ class TestEvents:
     def test_webhook_rejects_garbage(self, client, settings):
         """Malformed JSON or an unsupported event kind gets 400, not 500."""
         headers = {"HTTP_X_EVENTS_SECRET": settings.EVENTS_WEBHOOK_SECRET}
-        assert client.post("/hooks/aws/events/", "{not json", content_type="application/json", **headers).status_code == 400
-        other = json.dumps({"id": "x1", "source": "aws.s3", "detail-type": "Object Created", "detail": {}})
-        assert client.post("/hooks/aws/events/", other, content_type="application/json", **headers).status_code == 400
+        assert (
+            client.post(
+                "/hooks/aws/events/", "{not json", content_type="application/json", **headers
+            ).status_code
+            == 400
+        )
+        other = json.dumps(
+            {"id": "x1", "source": "aws.s3", "detail-type": "Object Created", "detail": {}}
+        )
+        assert (
+            client.post(
+                "/hooks/aws/events/", other, content_type="application/json", **headers
+            ).status_code
+            == 400
+        )
 
 
 class TestUploadBadInput:
     def test_over_limit_refused_by_storage(self, creator, creator_channel, settings):
-        """A file over the limit: S3 itself refuses the POST; "complete" then says it did not arrive."""
+        """Over the limit: S3 itself refuses the POST; "complete" says it did not arrive."""
         settings.VIDEO_MAX_BYTES = 100
         video, post = start_upload(actor=creator, channel=creator_channel, size=50)
         response = post_to_storage(post, b"x" * 500)
@@ -222,7 +269,7 @@ class TestUploadBadInput:
             start_upload(actor=creator, channel=creator_channel, size=0)
 
     def test_complete_without_object(self, creator, creator_channel):
-        """"Upload complete" for an object that is not there: clear message, video unchanged."""
+        """ "Upload complete" for an object that is not there: clear message, video unchanged."""
         video, _ = start_upload(actor=creator, channel=creator_channel, size=5)
         with pytest.raises(services.ApplicationError, match="did not arrive"):
             services.video_mark_uploaded(actor=creator, video=video)
@@ -243,7 +290,9 @@ class TestUploadBadInput:
 
     def test_title_script_is_escaped(self, client, creator, creator_channel):
         """A <script> title is stored as text and rendered escaped in the studio."""
-        video, _ = start_upload(actor=creator, channel=creator_channel, title="<script>alert(1)</script>")
+        video, _ = start_upload(
+            actor=creator, channel=creator_channel, title="<script>alert(1)</script>"
+        )
         sign_in(client, creator)
         page = client.get("/studio/videos/").content.decode()
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
@@ -266,7 +315,10 @@ class TestStudioAuthorization:
         """Another user's video id on a studio URL answers 403/404 and changes nothing."""
         video, _ = start_upload(actor=creator, channel=creator_channel, title="Mine")
         sign_in(client, make_user())
-        response = getattr(client, method)(path.format(id=video.video_id), {"title": "Hacked", "description": "", "visibility": "private"})
+        response = getattr(client, method)(
+            path.format(id=video.video_id),
+            {"title": "Hacked", "description": "", "visibility": "private"},
+        )
         assert response.status_code in (403, 404)
         after = video_get(video.video_id, consistent=True)
         assert after is not None and after.title == "Mine" and after.status == VideoStatus.UPLOADING
@@ -291,10 +343,14 @@ class TestStudioAuthorization:
 
 def test_unlisted_not_in_feed(creator, creator_channel, sample_480p, client):
     """An unlisted video is ready and watchable by link but not on the home page or channel page."""
-    video = make_uploaded_video(actor=creator, channel=creator_channel, path=sample_480p, visibility="unlisted")
+    video = make_uploaded_video(
+        actor=creator, channel=creator_channel, path=sample_480p, visibility="unlisted"
+    )
     run_worker_until_idle()
     video = video_get(video.video_id, consistent=True)
     assert video.status == VideoStatus.READY and video.feed_partition is None
     assert client.get(f"/watch/{video.video_id}/").status_code == 200
     assert video.video_id.encode() not in client.get("/").content
-    assert not re.search(video.video_id, client.get(f"/c/{creator_channel.handle}/").content.decode())
+    assert not re.search(
+        video.video_id, client.get(f"/c/{creator_channel.handle}/").content.decode()
+    )

@@ -2,12 +2,12 @@
 
 from django.conf import settings
 
+from videoplatform import aws
+from videoplatform.events import make_event
 from videos_app import services
 from videos_app.models import Video, VideoStatus
 from videos_app.transcoding.base import TranscoderBackend
 from videos_app.transcoding.mediaconvert import MediaConvertClient, MediaConvertError
-from videoplatform import aws
-from videoplatform.events import make_event
 
 
 class MediaConvertTranscoder(TranscoderBackend):
@@ -47,7 +47,13 @@ class MediaConvertTranscoder(TranscoderBackend):
         job = self.client.get_job(video.job_id)
         if not job.finished:
             if job.status == "PROGRESSING" and not dry_run:
-                self._apply(video, {"status": "PROGRESSING", "jobProgress": {"jobPercentComplete": job.percent or 0}})
+                self._apply(
+                    video,
+                    {
+                        "status": "PROGRESSING",
+                        "jobProgress": {"jobPercentComplete": job.percent or 0},
+                    },
+                )
             return f"MediaConvert says {job.status}"
         detail: dict = {"status": job.status}
         if job.status == "COMPLETE":
@@ -69,7 +75,11 @@ class MediaConvertTranscoder(TranscoderBackend):
         detail = {"jobId": video.job_id, "userMetadata": {"video_id": video.video_id}, **detail}
         services.video_apply_transcode_event(
             detail=detail,
-            event=make_event(source="aws.mediaconvert", detail_type="MediaConvert Job State Change", detail=detail),
+            event=make_event(
+                source="aws.mediaconvert",
+                detail_type="MediaConvert Job State Change",
+                detail=detail,
+            ),
         )
 
     @staticmethod

@@ -18,7 +18,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, work_dir: str, **options):
         if settings.LIVE_BACKEND != "local":
-            raise CommandError("live_ingest serves the local live backend only (LIVE_BACKEND=local).")
+            raise CommandError(
+                "live_ingest serves the local live backend only (LIVE_BACKEND=local)."
+            )
         server = IngestServer(
             rtmp_host=settings.LIVE_RTMP_HOST,
             rtmp_port=settings.LIVE_RTMP_PORT,
@@ -32,8 +34,11 @@ class Command(BaseCommand):
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         signal.signal(signal.SIGINT, lambda *_: stop.set())
-        self.stdout.write(self.style.SUCCESS(
-            f"RTMP ingest on rtmp://{settings.LIVE_RTMP_HOST}:{settings.LIVE_RTMP_PORT}/live/<stream key>"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"RTMP ingest on rtmp://{settings.LIVE_RTMP_HOST}:{settings.LIVE_RTMP_PORT}"
+                "/live/<stream key>"
+            )
+        )
         stop.wait()
         server.stop()

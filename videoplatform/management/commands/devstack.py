@@ -33,7 +33,9 @@ BACKGROUND_COMMANDS = ("transcode_worker", "notification_worker", "live_ingest")
 def _port_of(url: str, name: str) -> int:
     parsed = urlparse(url)
     if parsed.hostname not in {"127.0.0.1", "localhost"} or not parsed.port:
-        raise CommandError(f"{name} must point at 127.0.0.1:<port> for the local stack, got {url!r}")
+        raise CommandError(
+            f"{name} must point at 127.0.0.1:<port> for the local stack, got {url!r}"
+        )
     return parsed.port
 
 
@@ -48,7 +50,11 @@ class Command(BaseCommand):
         web_port = int(port)
         ddb_port = _port_of(settings.DYNAMODB_ENDPOINT_URL, "DYNAMODB_ENDPOINT_URL")
         s3_port = _port_of(settings.S3_ENDPOINT_URL, "S3_ENDPOINT_URL")
-        for name, taken in (("web server", web_port), ("DynamoDB Local", ddb_port), ("SeaweedFS S3", s3_port)):
+        for name, taken in (
+            ("web server", web_port),
+            ("DynamoDB Local", ddb_port),
+            ("SeaweedFS S3", s3_port),
+        ):
             if port_open(taken):
                 raise CommandError(
                     f"Port {taken} for the {name} is already in use (is another `make run` going?)."
@@ -77,7 +83,9 @@ class Command(BaseCommand):
         try:
             self.stdout.write("Starting DynamoDB Local...")
             processes.append(
-                start_dynamodb_local(port=ddb_port, db_dir=DATA_DIR / "dynamodb", log_path=logs / "dynamodb.log")
+                start_dynamodb_local(
+                    port=ddb_port, db_dir=DATA_DIR / "dynamodb", log_path=logs / "dynamodb.log"
+                )
             )
             self.stdout.write("Starting SeaweedFS (S3)...")
             processes.append(
@@ -108,7 +116,8 @@ class Command(BaseCommand):
                 for managed in processes:
                     if managed.process.poll() is not None:
                         raise LocalServerError(
-                            f"{managed.name} exited (code {managed.process.returncode}); see {managed.log_path}"
+                            f"{managed.name} exited (code {managed.process.returncode}); "
+                            f"see {managed.log_path}"
                         )
                 time.sleep(1)
         except KeyboardInterrupt:
@@ -120,7 +129,9 @@ class Command(BaseCommand):
         finally:
             stop_all()
 
-    def _spawn_manage(self, command: str, log_path, *, port: int, extra: list[str] | None = None) -> ManagedProcess:
+    def _spawn_manage(
+        self, command: str, log_path, *, port: int, extra: list[str] | None = None
+    ) -> ManagedProcess:
         args = [sys.executable, str(BASE_DIR / "manage.py"), command, *(extra or [])]
         log = open(log_path, "ab")  # noqa: SIM115 - handed to the child process
         process = subprocess.Popen(

@@ -12,4 +12,8 @@ class Command(BaseCommand):
         created = ensure_buckets()
         for line in created:
             self.stdout.write(line)
-        self.stdout.write(self.style.SUCCESS("buckets ready" if not created else f"{len(created)} bucket(s) created"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                "buckets ready" if not created else f"{len(created)} bucket(s) created"
+            )
+        )

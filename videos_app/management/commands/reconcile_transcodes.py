@@ -6,9 +6,9 @@ reason. MediaConvert: each job is read with GetJob and its state applied.
 
 from django.core.management.base import BaseCommand
 
+from videoplatform.dynamodb import now_s
 from videos_app.models import PENDING_PARTITION, Video
 from videos_app.transcoding.backends import get_transcoder
-from videoplatform.dynamodb import now_s
 
 
 class Command(BaseCommand):
@@ -23,7 +23,9 @@ class Command(BaseCommand):
         now = now_s()
         seen = 0
         changed = 0
-        for stub in Video.pending_index.query(PENDING_PARTITION, limit=limit, page_size=min(limit, 100)):
+        for stub in Video.pending_index.query(
+            PENDING_PARTITION, limit=limit, page_size=min(limit, 100)
+        ):
             seen += 1
             try:
                 video = Video.get(stub.video_id, consistent_read=True)
@@ -34,7 +36,9 @@ class Command(BaseCommand):
             outcome = backend.reconcile(video=video, now=now, dry_run=dry_run)
             if outcome.startswith(("requeued", "failed", "settled", "queued", "submitted")):
                 changed += 1
-            if verbosity > 1 or (verbosity and outcome.startswith(("requeued", "failed", "settled"))):
+            if verbosity > 1 or (
+                verbosity and outcome.startswith(("requeued", "failed", "settled"))
+            ):
                 self.stdout.write(f"{video.video_id} [{status_before}] -> {outcome}")
         verb = "would settle" if dry_run else "settled"
         self.stdout.write(self.style.SUCCESS(f"checked {seen} pending video(s), {verb} {changed}"))

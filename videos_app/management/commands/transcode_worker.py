@@ -12,8 +12,12 @@ class Command(BaseCommand):
     help = "Claim queued videos (with a lease), transcode them to HLS with ffmpeg, publish to S3."
 
     def add_arguments(self, parser):
-        parser.add_argument("--once", action="store_true", help="Process at most one video and exit.")
-        parser.add_argument("--poll", type=float, default=1.0, help="Seconds between polls when idle.")
+        parser.add_argument(
+            "--once", action="store_true", help="Process at most one video and exit."
+        )
+        parser.add_argument(
+            "--poll", type=float, default=1.0, help="Seconds between polls when idle."
+        )
 
     def handle(self, *args, once: bool, poll: float, verbosity: int = 1, **options):
         worker = TranscodeWorker()
