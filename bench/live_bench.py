@@ -69,6 +69,9 @@ def main(argv: list[str]) -> dict:
                 "libx264",
                 "-preset",
                 "veryfast",
+                # What a live encoder (OBS) sends: no lookahead, no frame delay.
+                "-tune",
+                "zerolatency",
                 "-g",
                 "30",
                 "-pix_fmt",

@@ -41,19 +41,27 @@ def main(argv: list[str]) -> dict:
     _seed_subscribers(channel.channel_id, SUBSCRIBERS)
     print(f"seeded {SUBSCRIBERS} subscribers in {time.monotonic() - started:.1f} s")
 
-    _ready_video(owner, channel, "Fan-out benchmark")  # queues its fan-out
+    # Side by side in one run: one writer (the plain BatchWrite loop) against ours.
+    services.FANOUT_THREADS, parallel = 1, services.FANOUT_THREADS
+    _ready_video(owner, channel, "Fan-out benchmark, one writer")  # queues its fan-out
+    started = time.monotonic()
+    assert services.run_pending_fanouts() == 1
+    serial_s = time.monotonic() - started
+    services.FANOUT_THREADS = parallel
+    _ready_video(owner, channel, "Fan-out benchmark")
     with count_dynamodb_requests() as calls:
         started = time.monotonic()
         delivered = services.run_pending_fanouts()
         fanout_s = time.monotonic() - started
     assert delivered == 1
     sample = f"benchuser{SUBSCRIBERS - 1:05d}"
-    assert Notification.count(sample) >= 1 and FeedEntry.count(sample) >= 1
+    assert Notification.count(sample) >= 2 and FeedEntry.count(sample) >= 2
     by_operation: dict[str, int] = {}
     for name in calls:
         by_operation[name] = by_operation.get(name, 0) + 1
     print(
-        f"fan-out to {SUBSCRIBERS} subscribers: {fanout_s:.2f} s, "
+        f"fan-out to {SUBSCRIBERS} subscribers: {fanout_s:.2f} s with {parallel} writers, "
+        f"{serial_s:.2f} s with one (ratio {fanout_s / serial_s:.2f}); "
         f"{len(calls)} DynamoDB requests {by_operation}"
     )
     print(f"  ({2 * SUBSCRIBERS} items written; BatchWriteItem carries at most 25 items)")
@@ -85,6 +93,7 @@ def main(argv: list[str]) -> dict:
     )
     return record(
         fanout_5000_s=round(fanout_s, 3),
+        fanout_5000_one_writer_s=round(serial_s, 3),
         fanout_5000_requests=len(calls),
         watch_page_ddb_requests_5_comments=counts[5],
         watch_page_ddb_requests_300_comments=counts[300],

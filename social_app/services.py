@@ -7,6 +7,7 @@ under double clicks, replays and concurrency.
 
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from pynamodb.exceptions import TransactWriteError
@@ -377,21 +378,46 @@ def fanout_claim(*, video: Video) -> bool:
     return True
 
 
+FANOUT_THREADS = 4
+FANOUT_CHUNK = 500
+
+
+def _write_chunk(items: list) -> None:
+    """One thread's share of a fan-out: BatchWrite (25 items a request) per model."""
+    feed = [item for item in items if isinstance(item, FeedEntry)]
+    notes = [item for item in items if isinstance(item, Notification)]
+    for model, chunk in ((FeedEntry, feed), (Notification, notes)):
+        if chunk:
+            with model.batch_write() as batch:
+                for item in chunk:
+                    batch.save(item)
+
+
 def fanout_video_published(*, video: Video) -> int:
     """Write a feed entry for every subscriber and a notification for those with
-    notifications on, 25 items per BatchWrite. Returns the number of subscribers."""
+    notifications on, 25 items per BatchWrite, a few writers in parallel (each request
+    waits on the network, not on us). Returns the number of subscribers."""
     channel = channel_get(video.channel_id)
     if channel is None or video.visibility != Visibility.PUBLIC:
         return 0
     count = 0
     text = f"{channel.name} published “{video.title}”"
     link = f"/watch/{video.video_id}/"
-    with FeedEntry.batch_write() as feed, Notification.batch_write() as notes:
+    pending: list = []
+    with ThreadPoolExecutor(FANOUT_THREADS) as pool:
+        futures = []
         for sub in Subscription.channel_index.query(channel.channel_id, page_size=1000):
             count += 1
-            feed.save(_feed_entry(sub.user_id, video))
+            pending.append(_feed_entry(sub.user_id, video))
             if sub.notify == "all":
-                notes.save(_notification(sub.user_id, kind="video", text=text, link=link))
+                pending.append(_notification(sub.user_id, kind="video", text=text, link=link))
+            if len(pending) >= FANOUT_CHUNK:
+                futures.append(pool.submit(_write_chunk, pending))
+                pending = []
+        if pending:
+            futures.append(pool.submit(_write_chunk, pending))
+        for future in futures:
+            future.result()  # re-raise a failed chunk: the fan-out is then retried
     return count
 
 
@@ -413,7 +439,13 @@ def run_pending_fanouts(*, limit: int = 10) -> int:
         video = video_get(stub.video_id, consistent=True)
         if video is None or not fanout_claim(video=video):
             continue
-        fanout_video_published(video=video)
+        try:
+            fanout_video_published(video=video)
+        except Exception:
+            # Put it back in the queue: delivery is at least once (feed entries are
+            # idempotent by key; a notification may repeat after a failure).
+            notify_video_published(video_id=video.video_id)
+            raise
         done += 1
     return done
 
