@@ -199,23 +199,31 @@ class TranscodeWorker:
                         jobProgress={"jobPercentComplete": int(fraction * 100)},
                     )
 
+            published: set[str] = set()
+            announced = [False]
+
             def on_first_playable(files: list[str]) -> None:
-                # Publish the lowest rung at once so the video plays within seconds.
+                # The lowest rung is published while it grows, so the video plays within
+                # seconds: new segments first, then the playlists that list them.
                 from videos_app.transcoding.ladder import build_ladder
 
-                self._upload(
-                    out_dir=out_dir,
-                    files=[f for f in files if not f.endswith("master.m3u8")],
-                    prefix=prefix,
-                )
+                fresh = [f for f in files if not f.endswith(".m3u8") and f not in published]
+                self._upload(out_dir=out_dir, files=fresh, prefix=prefix)
+                published.update(fresh)
+                playlists = [
+                    f for f in files if f.endswith(".m3u8") and not f.endswith("master.m3u8")
+                ]
+                self._upload(out_dir=out_dir, files=playlists, prefix=prefix)
                 self._upload(out_dir=out_dir, files=["master.m3u8"], prefix=prefix)
-                lowest = build_ladder(info=info)[-1:]  # biggest first: the last rung is the lowest
+                if announced[0]:
+                    return  # the video already knows its playlist; only files changed
+                announced[0] = True
+                lowest = build_ladder(info=info)[-1:]  # biggest first: the last is the lowest
                 poster = "poster.jpg" if "poster.jpg" in files else None
                 self._emit(
                     video=video,
                     job_id=job_id,
                     status="PROGRESSING",
-                    jobProgress={"jobPercentComplete": 1},
                     outputGroupDetails=self._output_details(
                         prefix=prefix,
                         result_files=files,

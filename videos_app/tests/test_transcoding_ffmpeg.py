@@ -618,3 +618,77 @@ class TestEncode:
                 on_first_playable=published.append,
             )
         assert published == []
+
+
+class TestGrowingFirstRung:
+    """The lowest rung is published while ffmpeg is still writing it."""
+
+    def _live(self, rung_dir: Path, segments: int, *, ended: bool) -> None:
+        lines = ["#EXTM3U", "#EXT-X-VERSION:6", "#EXT-X-TARGETDURATION:4"]
+        lines += ["#EXT-X-MEDIA-SEQUENCE:0", "#EXT-X-PLAYLIST-TYPE:EVENT"]
+        for index in range(segments):
+            name = f"seg_{index:05d}.ts"
+            (rung_dir / name).write_bytes(b"\x47" * 188 * 100)
+            lines += ["#EXTINF:4.000000,", name]
+        if ended:
+            lines.append("#EXT-X-ENDLIST")
+        (rung_dir / "index.m3u8.live").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def test_segments_are_published_as_they_land_then_the_playlist_turns_vod(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Each call hands over only new segments; the published playlist starts at 0; VOD last."""
+        monkeypatch.setattr(ffmpeg_encoder, "PUBLISH_EVERY_S", 0.0)
+        rung = build_ladder(info=make_info(width=640, height=360))[0]
+        rung_dir = tmp_path / "360p"
+        rung_dir.mkdir()
+        calls: list[list[str]] = []
+        publisher = ffmpeg_encoder._LowestRungPublisher(
+            out_dir=str(tmp_path), rung=rung, callback=calls.append, started=0.0
+        )
+        publisher.publish_new_segments()  # ffmpeg has written nothing yet
+        assert calls == []
+
+        self._live(rung_dir, 1, ended=False)
+        publisher.publish_new_segments()
+        publisher.publish_new_segments()  # no new segment: no call
+        assert calls == [["360p/seg_00000.ts", "360p/index.m3u8", "poster.jpg", "master.m3u8"]]
+        published = read_text(str(rung_dir / "index.m3u8"))
+        assert "#EXT-X-PLAYLIST-TYPE:EVENT" in published and "#EXT-X-ENDLIST" not in published
+        assert "#EXT-X-START:TIME-OFFSET=0" in published
+        assert [uri for _, uri in parse_master(str(tmp_path / "master.m3u8"))] == [
+            "360p/index.m3u8"
+        ]
+
+        self._live(rung_dir, 3, ended=False)
+        publisher.publish_new_segments()
+        assert calls[-1][:2] == ["360p/seg_00001.ts", "360p/seg_00002.ts"]
+
+        self._live(rung_dir, 4, ended=True)
+        rendition = publisher.finish()
+        assert calls[-1] == ["360p/seg_00003.ts", "360p/index.m3u8", "poster.jpg", "master.m3u8"]
+        final = read_text(str(rung_dir / "index.m3u8"))
+        assert "#EXT-X-PLAYLIST-TYPE:VOD" in final and final.rstrip().endswith("#EXT-X-ENDLIST")
+        assert rendition.duration_s == pytest.approx(16.0)
+        assert not (rung_dir / "index.m3u8.live").exists()
+
+    def test_publishing_waits_between_calls(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A new segment right after a publish waits for the next turn (the caller uploads each)."""
+        monkeypatch.setattr(ffmpeg_encoder, "PUBLISH_EVERY_S", 3600.0)
+        rung = build_ladder(info=make_info(width=640, height=360))[0]
+        rung_dir = tmp_path / "360p"
+        rung_dir.mkdir()
+        calls: list[list[str]] = []
+        publisher = ffmpeg_encoder._LowestRungPublisher(
+            out_dir=str(tmp_path), rung=rung, callback=calls.append, started=0.0
+        )
+        self._live(rung_dir, 1, ended=False)
+        publisher.publish_new_segments()
+        self._live(rung_dir, 2, ended=False)
+        publisher.publish_new_segments()
+        assert len(calls) == 1
+        self._live(rung_dir, 2, ended=True)
+        publisher.finish()  # the end is always published at once
+        assert calls[-1][0] == "360p/seg_00001.ts"

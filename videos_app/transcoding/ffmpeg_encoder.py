@@ -37,9 +37,6 @@ from videos_app.transcoding.ladder import Rung, build_ladder
 from videos_app.transcoding.probe import SourceInfo, ffmpeg_exe
 
 SEGMENT_SECONDS = 4
-X264_PRESET = "veryfast"
-# x264's default quality target; the per-rung maxrate keeps it inside the ladder's caps.
-X264_CRF = 23
 AUDIO_SAMPLE_RATE = 48_000
 POSTER_POSITION = 0.10
 POSTER_QUALITY = 3  # mjpeg qscale: 2 is best, 31 worst
@@ -59,6 +56,31 @@ _EXTINF_RE = re.compile(r"^#EXTINF:([\d.]+)", re.MULTILINE)
 _LOG_PREFIX_RE = re.compile(r"^(\[[^\]]+\]\s*)+")
 _QUIET = ["-hide_banner", "-nostdin", "-y", "-loglevel", "error"]
 _NTSC_RATES = {24: "24000/1001", 30: "30000/1001", 60: "60000/1001"}
+
+
+# x264 settings, tuned with `make bench` on a 2-core machine against PeerTube's
+# veryfast + -bf 16 -b_strategy 1 (bench/transcode_bench.py). On its 1080p
+# source, first 20 s: PeerTube's 1080p rung 2237 kb/s, VMAF 96.4, 38 CPU s;
+# plain superfast at crf 23 6467 kb/s, 96.9, 26 CPU s (superfast turns off
+# mbtree, x264's best bit saver on anything that is not all motion); superfast
+# with mbtree back on over veryfast's 10-frame lookahead 2376 kb/s, 96.1,
+# 24 CPU s. So: superfast's analysis, veryfast's rate control.
+X264_PRESET = "superfast"
+X264_PARAMS = "mbtree=1:rc-lookahead=10"
+# Per rung, so each lands within half a VMAF point of PeerTube's rung at about
+# its size (60 s bench: 1080p 17.0 MB both; 720p 14.0 vs 13.4; 480p 8.7 vs 7.6;
+# 360p 5.8 vs 5.2, MPEG-TS costing a few percent over PeerTube's fMP4). The
+# lower rungs are scaled from the source, PeerTube's from its 1080p output, so
+# they need no extra quality to keep up; 1080p gets half a step more.
+X264_CRF_BY_RUNG = {"1080p": 22.5, "720p": 23.5}
+X264_DEFAULT_CRF = 23.0
+# ffmpeg's -progress period; the growing first rung is polled more often.
+PROGRESS_PERIOD_S = 0.5
+GROWING_PROGRESS_PERIOD_S = 0.2
+# Re-publish the growing first rung at most this often (each time the caller
+# uploads and announces it); one segment's worth keeps a viewer ahead.
+PUBLISH_EVERY_S = float(SEGMENT_SECONDS)
+LIVE_PLAYLIST_SUFFIX = ".live"
 
 
 class EncodeError(Exception):
@@ -104,9 +126,13 @@ def encode_hls(
 ) -> EncodeResult:
     """Encode `source_path` into the HLS layout described in the module docstring.
 
-    `on_first_playable` receives the files written so far (relative to out_dir,
-    master last) once the lowest rung is complete. `on_progress` gets 0.0..1.0;
-    an exception raised from either callback stops ffmpeg and propagates.
+    `on_first_playable` receives the files to publish, relative to out_dir and
+    master last: first when the lowest rung has its first segment, then again
+    with the newer segments as that rung grows, and a last time when it is
+    complete. Files are listed once, except the rung playlist, the poster and
+    the master, which are in every call (the playlists change). `on_progress`
+    gets 0.0..1.0; an exception raised from either callback stops ffmpeg and
+    propagates.
     """
     started = time.monotonic()
     rungs = build_ladder(info=info)
@@ -118,6 +144,9 @@ def encode_hls(
     progress = _ProgressTracker(callback=on_progress, weights=weights)
 
     _write_poster(source_path=source_path, out_dir=out_dir, info=info, rung=rungs[0])
+    publisher = _LowestRungPublisher(
+        out_dir=out_dir, rung=lowest, callback=on_first_playable, started=started
+    )
     _run_encode(
         source_path=source_path,
         out_dir=out_dir,
@@ -125,13 +154,10 @@ def encode_hls(
         rungs=[lowest],
         on_fraction=lambda fraction: progress.update(0, fraction),
         stage=f"the {lowest.name} rendition",
+        growing=True,
+        on_tick=publisher.publish_new_segments,
     )
-    first = _measure_rendition(out_dir=out_dir, rung=lowest)
-    _write_master(out_dir=out_dir, renditions=[first])
-    first_files = [*first.segments, first.playlist, POSTER_NAME, MASTER_NAME]
-    first_playable_s = time.monotonic() - started
-    if on_first_playable is not None:
-        on_first_playable(list(first_files))
+    first = publisher.finish()
 
     renditions = [first]
     if upper:
@@ -155,8 +181,92 @@ def encode_hls(
         poster_path=os.path.join(out_dir, POSTER_NAME),
         duration_s=first.duration_s,
         files=[*files, POSTER_NAME, MASTER_NAME],
-        first_playable_s=first_playable_s,
+        first_playable_s=publisher.first_playable_s,
     )
+
+
+class _LowestRungPublisher:
+    """Hands the growing lowest rung to `on_first_playable`, one consistent snapshot at a time.
+
+    ffmpeg writes its EVENT playlist under a private name (index.m3u8.live).
+    Each publish copies it to index.m3u8, so the published playlist never
+    lists a segment that was not handed to the callback in the same or an
+    earlier call, even though ffmpeg keeps adding segments meanwhile.
+    """
+
+    def __init__(
+        self,
+        *,
+        out_dir: str,
+        rung: Rung,
+        callback: Callable[[list[str]], None] | None,
+        started: float,
+    ) -> None:
+        self._out_dir = out_dir
+        self._rung = rung
+        self._callback = callback
+        self._started = started
+        self._published: list[str] = []
+        self._last_publish = 0.0
+        self.first_playable_s = 0.0
+
+    def publish_new_segments(self) -> None:
+        """Publish the segments ffmpeg has finished, if there are new ones and it is time."""
+        try:
+            text = _read(_live_playlist_path(out_dir=self._out_dir, rung=self._rung))
+        except EncodeError:
+            return  # nothing written yet
+        segments = _playlist_segments(text)
+        if len(segments) <= len(self._published):
+            return
+        if self._published and time.monotonic() - self._last_publish < PUBLISH_EVERY_S:
+            return
+        self._publish(playlist_text=_with_start_at_beginning(text), finished=False)
+
+    def finish(self) -> Rendition:
+        """After ffmpeg has ended: make the playlist VOD, publish the rest and return the rung."""
+        live = _live_playlist_path(out_dir=self._out_dir, rung=self._rung)
+        text = _read(live)
+        # RFC 8216 allows exactly this change to a finished EVENT playlist.
+        final = _with_start_at_beginning(text).replace(
+            "#EXT-X-PLAYLIST-TYPE:EVENT", "#EXT-X-PLAYLIST-TYPE:VOD"
+        )
+        rendition = self._publish(playlist_text=final, finished=True)
+        os.remove(live)
+        return rendition
+
+    def _publish(self, *, playlist_text: str, finished: bool) -> Rendition:
+        path = os.path.join(self._out_dir, self._rung.name, PLAYLIST_NAME)
+        _write_atomically(path=path, text=playlist_text)
+        rendition = _measure_rendition(out_dir=self._out_dir, rung=self._rung, finished=finished)
+        _write_master(out_dir=self._out_dir, renditions=[rendition])
+        already = set(self._published)
+        new = [name for name in rendition.segments if name not in already]
+        if not self._published:
+            self.first_playable_s = time.monotonic() - self._started
+        self._published = list(rendition.segments)
+        self._last_publish = time.monotonic()
+        if self._callback is not None:
+            self._callback([*new, rendition.playlist, POSTER_NAME, MASTER_NAME])
+        return rendition
+
+
+def _live_playlist_path(*, out_dir: str, rung: Rung) -> str:
+    return os.path.join(out_dir, rung.name, PLAYLIST_NAME + LIVE_PLAYLIST_SUFFIX)
+
+
+def _playlist_segments(text: str) -> list[str]:
+    stripped = (line.strip() for line in text.splitlines())
+    return [line for line in stripped if line and not line.startswith("#")]
+
+
+def _with_start_at_beginning(text: str) -> str:
+    # A playlist without ENDLIST looks live to players, which then start near
+    # its newest segment; EXT-X-START:TIME-OFFSET=0 makes them start at 0.
+    lines = text.splitlines()
+    if not any(line.startswith("#EXT-X-START") for line in lines):
+        lines.insert(1, "#EXT-X-START:TIME-OFFSET=0,PRECISE=YES")
+    return "\n".join(lines) + "\n"
 
 
 def ffmpeg_frame_rate(*, fps: float) -> str:
@@ -227,14 +337,15 @@ def _filter_graph(*, rungs: Sequence[Rung]) -> str:
     return f"{head},split={len(rungs)}{labels};{branches}"
 
 
-def _rung_output_args(*, rung: Rung, index: int) -> list[str]:
+def _rung_output_args(*, rung: Rung, index: int, growing: bool) -> list[str]:
     keyframes_every = round(rung.fps * SEGMENT_SECONDS)
     video = {
         "-c:v": "libx264",
         "-preset": X264_PRESET,
+        "-x264-params": X264_PARAMS,
         "-profile:v": "high",
         "-level:v": rung.h264_level,
-        "-crf": str(X264_CRF),
+        "-crf": f"{X264_CRF_BY_RUNG.get(rung.name, X264_DEFAULT_CRF):g}",
         "-maxrate:v": str(rung.video_max_bitrate),
         "-bufsize:v": str(rung.vbv_buffer),
         # Keyframes come only from the time grid below: x264's own GOP limit is
@@ -257,7 +368,8 @@ def _rung_output_args(*, rung: Rung, index: int) -> list[str]:
         "-f": "hls",
         "-hls_time": str(SEGMENT_SECONDS),
         "-hls_list_size": "0",
-        "-hls_playlist_type": "vod",
+        # A growing rung is an EVENT playlist: valid, and playable, after every segment.
+        "-hls_playlist_type": "event" if growing else "vod",
         "-hls_segment_type": "mpegts",
         "-hls_flags": "independent_segments",
         "-hls_segment_filename": f"{rung.name}/{SEGMENT_PATTERN}",
@@ -265,7 +377,8 @@ def _rung_output_args(*, rung: Rung, index: int) -> list[str]:
     args = ["-map", f"[v{index}]", *_flatten(video)]
     if rung.has_audio:
         args += ["-map", "0:a:0", *_flatten(audio)]
-    return [*args, *_flatten(muxer), f"{rung.name}/{PLAYLIST_NAME}"]
+    playlist = f"{rung.name}/{PLAYLIST_NAME}" + (LIVE_PLAYLIST_SUFFIX if growing else "")
+    return [*args, *_flatten(muxer), playlist]
 
 
 def _flatten(options: dict[str, str]) -> list[str]:
@@ -280,16 +393,33 @@ def _run_encode(
     rungs: Sequence[Rung],
     on_fraction: Callable[[float], None],
     stage: str,
+    growing: bool = False,
+    on_tick: Callable[[], None] | None = None,
 ) -> None:
     for rung in rungs:
         os.makedirs(os.path.join(out_dir, rung.name), exist_ok=True)
-    # -progress writes key=value lines to stdout; errors alone go to stderr.
-    args = [ffmpeg_exe(), *_QUIET, "-nostats", "-progress", "pipe:1"]
+    # -progress writes key=value lines to stdout; errors alone go to stderr. A
+    # growing rung reports more often, so a finished segment is noticed sooner.
+    period = GROWING_PROGRESS_PERIOD_S if growing else PROGRESS_PERIOD_S
+    args = [
+        ffmpeg_exe(),
+        *_QUIET,
+        "-nostats",
+        "-progress",
+        "pipe:1",
+        "-stats_period",
+        f"{period:g}",
+    ]
     args += ["-i", os.path.abspath(source_path), "-filter_complex", _filter_graph(rungs=rungs)]
     for index, rung in enumerate(rungs):
-        args += _rung_output_args(rung=rung, index=index)
+        args += _rung_output_args(rung=rung, index=index, growing=growing)
     _run_with_progress(
-        args=args, cwd=out_dir, duration_s=info.duration_s, on_fraction=on_fraction, stage=stage
+        args=args,
+        cwd=out_dir,
+        duration_s=info.duration_s,
+        on_fraction=on_fraction,
+        stage=stage,
+        on_tick=on_tick,
     )
 
 
@@ -300,6 +430,7 @@ def _run_with_progress(
     duration_s: float,
     on_fraction: Callable[[float], None],
     stage: str,
+    on_tick: Callable[[], None] | None = None,
 ) -> None:
     process = subprocess.Popen(
         args,
@@ -341,6 +472,8 @@ def _run_with_progress(
                 value = line.split("=", 1)[1].strip()
                 if value.lstrip("-").isdigit():
                     on_fraction(int(value) / 1_000_000 / duration_s)
+            elif line.startswith("progress=") and on_tick is not None:
+                on_tick()  # the end of one report: ffmpeg has moved on since the last
         process.wait()
     except BaseException:
         # A callback asked us to stop (or we are being torn down): do not leave ffmpeg running.
@@ -399,15 +532,14 @@ def _write_poster(*, source_path: str, out_dir: str, info: SourceInfo, rung: Run
     )
 
 
-def _measure_rendition(*, out_dir: str, rung: Rung) -> Rendition:
+def _measure_rendition(*, out_dir: str, rung: Rung, finished: bool = True) -> Rendition:
+    """The rung as its playlist lists it; `finished=False` for a playlist still growing."""
     playlist = f"{rung.name}/{PLAYLIST_NAME}"
     text = _read(os.path.join(out_dir, playlist))
-    if "#EXT-X-ENDLIST" not in text:
+    if finished and "#EXT-X-ENDLIST" not in text:
         raise EncodeError(f"ffmpeg left the {rung.name} playlist unfinished")
     durations = [float(value) for value in _EXTINF_RE.findall(text)]
-    names = [
-        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
-    ]
+    names = _playlist_segments(text)
     if not names or len(names) != len(durations):
         raise EncodeError(f"ffmpeg wrote no segments for the {rung.name} rendition")
     sizes = [os.path.getsize(os.path.join(out_dir, rung.name, name)) for name in names]
@@ -441,11 +573,14 @@ def _write_master(*, out_dir: str, renditions: Sequence[Rendition]) -> None:
             f'CODECS="{rung.codecs}"'
         )
         lines.append(rendition.playlist)
-    path = os.path.join(out_dir, MASTER_NAME)
-    # Replace atomically: an uploader may be reading the first master right now.
+    _write_atomically(path=os.path.join(out_dir, MASTER_NAME), text="\n".join(lines) + "\n")
+
+
+def _write_atomically(*, path: str, text: str) -> None:
+    # An uploader may be reading the previous version right now.
     temporary = path + ".tmp"
     with open(temporary, "w", encoding="utf-8") as handle:
-        handle.write("\n".join(lines) + "\n")
+        handle.write(text)
     os.replace(temporary, path)
 
 
