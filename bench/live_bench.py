@@ -4,7 +4,6 @@ being ready."""
 
 from __future__ import annotations
 
-import subprocess
 import tempfile
 import threading
 import time
@@ -18,13 +17,13 @@ STREAM_SECONDS = 30
 
 def main(argv: list[str]) -> dict:
     django_with_stack()
-    import imageio_ffmpeg
     from django.conf import settings
 
     from conftest import make_channel, make_user
     from live_app import services
     from live_app.ingest import IngestServer, live_prefix
     from live_app.selectors import session_get
+    from live_app.tests.publisher import start_publisher
     from videoplatform.aws import s3_client
     from videos_app.models import VideoStatus
     from videos_app.selectors import video_get
@@ -49,41 +48,10 @@ def main(argv: list[str]) -> dict:
         target=worker.run_forever, kwargs={"poll_s": 0.2, "stop": stop}, daemon=True
     ).start()
     try:
-        publisher = subprocess.Popen(
-            [
-                imageio_ffmpeg.get_ffmpeg_exe(),
-                "-v",
-                "error",
-                "-re",
-                "-f",
-                "lavfi",
-                "-i",
-                "testsrc2=size=1280x720:rate=30",
-                "-f",
-                "lavfi",
-                "-i",
-                "sine=frequency=440:sample_rate=48000",
-                "-t",
-                str(STREAM_SECONDS),
-                "-c:v",
-                "libx264",
-                "-preset",
-                "veryfast",
-                # What a live encoder (OBS) sends: no lookahead, no frame delay.
-                "-tune",
-                "zerolatency",
-                "-g",
-                "30",
-                "-pix_fmt",
-                "yuv420p",
-                "-c:a",
-                "aac",
-                "-f",
-                "flv",
-                f"rtmp://127.0.0.1:{settings.LIVE_RTMP_PORT}/live/{session.stream_key}",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        publisher = start_publisher(
+            f"rtmp://127.0.0.1:{settings.LIVE_RTMP_PORT}/live/{session.stream_key}",
+            seconds=STREAM_SECONDS,
+            size="1280x720",
         )
         # The publisher's first frame leaves within milliseconds of start (-re, lavfi).
         first_frame = time.monotonic()

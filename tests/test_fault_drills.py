@@ -21,7 +21,6 @@ from botocore.client import BaseClient
 from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
-from pynamodb.connection import Connection
 
 from channels_app.selectors import channel_get
 from conftest import STRONG_PASSWORD, make_channel, make_user, sign_in
@@ -32,9 +31,8 @@ from social_app.models import Comment, Notification
 from social_app.services import run_pending_fanouts, subscription_set
 from social_app.tests.factories import make_ready_video
 from videoplatform import storage
-from videoplatform.dynamodb import now_s, registered_models
+from videoplatform.dynamodb import now_s
 from videoplatform.events import make_event
-from videoplatform.testing.relay import client_like, relay_for
 from videos_app import services as video_services
 from videos_app.models import VideoStatus
 from videos_app.selectors import video_get
@@ -73,52 +71,6 @@ def endpoints_used(service: str):
         yield seen
     finally:
         BaseClient._make_api_call = original
-
-
-@pytest.fixture
-def dynamodb_relay(monkeypatch):
-    """All of the app's DynamoDB traffic goes through a relay: every model, the connection
-    transactions run on, and the boto3 clients (health check, batch reads)."""
-    relay = relay_for("dynamodb")
-    for model in registered_models():
-        monkeypatch.setattr(model.Meta, "host", relay.url)
-        monkeypatch.setattr(model, "_connection", None)
-    connection = Connection(
-        region=settings.AWS_REGION,
-        host=relay.url,
-        connect_timeout_seconds=settings.AWS_CONNECT_TIMEOUT_S,
-        read_timeout_seconds=settings.AWS_READ_TIMEOUT_S,
-        max_retry_attempts=settings.AWS_MAX_ATTEMPTS,
-        aws_access_key_id=settings.AWS_ACCESS_KEY_ID or None,
-        aws_secret_access_key=settings.AWS_SECRET_ACCESS_KEY or None,
-    )
-    monkeypatch.setattr("videoplatform.dynamodb.connection", lambda: connection)
-    client = client_like("dynamodb", relay.url)
-    monkeypatch.setattr("videoplatform.views.dynamodb_client", lambda: client)
-    monkeypatch.setattr("social_app.selectors.dynamodb_client", lambda: client)
-    yield relay
-    relay.stop()
-    # Undo now, so the next test never reaches DynamoDB through a dead relay.
-    monkeypatch.undo()
-    for model in registered_models():
-        model._connection = None
-
-
-@pytest.fixture
-def s3_relay(monkeypatch):
-    """All of the app's S3 traffic goes through a relay, the browser's presigned POST too."""
-    relay = relay_for("seaweedfs")
-    client = client_like("s3", relay.url)
-    for name in (
-        "videoplatform.storage.s3_client",
-        "videoplatform.storage.s3_presign_client",
-        "videoplatform.views.s3_client",
-        "videos_app.playback.s3_client",
-        "videos_app.worker.s3_client",
-    ):
-        monkeypatch.setattr(name, lambda: client)
-    yield relay
-    relay.stop()
 
 
 @pytest.fixture

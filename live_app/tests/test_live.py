@@ -4,7 +4,6 @@ ingest (nginx-rtmp) with an ffmpeg publisher, through to the replay."""
 import subprocess
 import time
 
-import imageio_ffmpeg
 import pytest
 from django.conf import settings
 
@@ -13,6 +12,7 @@ from live_app import services
 from live_app.ingest import IngestServer
 from live_app.models import LiveStatus
 from live_app.selectors import session_get
+from live_app.tests.publisher import publisher_command
 from social_app.models import Notification, Subscription
 from social_app.services import subscription_set
 from videoplatform.errors import ApplicationError, PermissionDenied
@@ -50,36 +50,12 @@ def stream_event(session, name):
 
 
 def publish(rtmp_port: int, key: str, seconds: float, *, wait: bool = True):
-    args = [
-        imageio_ffmpeg.get_ffmpeg_exe(),
-        "-v",
-        "error",
-        "-re",
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=size=640x360:rate=30",
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=frequency=440:sample_rate=48000",
-        "-t",
-        str(seconds),
-        "-c:v",
-        "libx264",
-        "-preset",
-        "veryfast",
-        "-g",
-        "30",
-        "-pix_fmt",
-        "yuv420p",
-        "-c:a",
-        "aac",
-        "-f",
-        "flv",
-        f"rtmp://127.0.0.1:{rtmp_port}/live/{key}",
-    ]
-    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        publisher_command(f"rtmp://127.0.0.1:{rtmp_port}/live/{key}", seconds=seconds),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     if wait:
         process.wait(timeout=seconds + 30)
     return process

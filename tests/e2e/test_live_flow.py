@@ -1,13 +1,11 @@
 """Going live end to end in a real browser, with a real RTMP publisher and ingest."""
 
-import subprocess
-
-import imageio_ffmpeg
 import pytest
 from django.conf import settings
 
 from conftest import make_channel, make_user
 from live_app.ingest import IngestServer
+from live_app.tests.publisher import start_publisher
 from tests.e2e.browser_helpers import log_in
 
 pytestmark = pytest.mark.browser
@@ -51,39 +49,7 @@ def test_go_live_watch_end_and_replay(browser, live_server_url, ingest, running_
     assert viewer.locator("#live-state .offline").is_visible()
     viewer.evaluate("window.sameDocument = true")
 
-    publisher = subprocess.Popen(
-        [
-            imageio_ffmpeg.get_ffmpeg_exe(),
-            "-v",
-            "error",
-            "-re",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=640x360:rate=30",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=frequency=440:sample_rate=48000",
-            "-t",
-            "14",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "veryfast",
-            "-g",
-            "30",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-            "-f",
-            "flv",
-            server_url + stream_key,
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    publisher = start_publisher(server_url + stream_key, seconds=14)
     try:
         viewer.locator("#live-video").wait_for(timeout=30_000)
         viewer.wait_for_function(

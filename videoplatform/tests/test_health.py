@@ -7,39 +7,7 @@ on the same port brings the dependency back without touching the app's clients.
 
 import socket
 
-import pytest
-
 from channels_app.models import User
-from videoplatform.dynamodb import registered_models
-from videoplatform.testing.relay import client_like, relay_for
-
-
-@pytest.fixture
-def dynamodb_relay(monkeypatch):
-    """Every model (sessions and users included) and the health check's DynamoDB client
-    reach DynamoDB through a relay."""
-    relay = relay_for("dynamodb")
-    client = client_like("dynamodb", relay.url)
-    for model in registered_models():
-        monkeypatch.setattr(model.Meta, "host", relay.url)
-        monkeypatch.setattr(model, "_connection", None)
-    monkeypatch.setattr("videoplatform.views.dynamodb_client", lambda: client)
-    yield relay
-    relay.stop()
-    # Undo now, so the next test never sees a connection to the relay.
-    monkeypatch.undo()
-    for model in registered_models():
-        model._connection = None
-
-
-@pytest.fixture
-def s3_relay(monkeypatch):
-    """The health check's S3 client goes through a relay."""
-    relay = relay_for("seaweedfs")
-    client = client_like("s3", relay.url)
-    monkeypatch.setattr("videoplatform.views.s3_client", lambda: client)
-    yield relay
-    relay.stop()
 
 
 class TestHealthz:
