@@ -126,13 +126,4 @@ def live_playlist(request, stream_id: str, name: str):
         or name != "index.m3u8"
     ):
         raise Http404
-    key = live_prefix(stream_id) + name
-    try:
-        text = playback.load_playlist(key)
-    except playback.PlaylistNotFound:
-        raise Http404 from None
-    response = HttpResponse(
-        playback.sign_playlist(text, key=key), content_type="application/vnd.apple.mpegurl"
-    )
-    response["Cache-Control"] = "no-cache"
-    return response
+    return playback.signed_playlist_response(live_prefix(stream_id) + name)

@@ -64,3 +64,22 @@ def sign_playlist(text: str, *, key: str) -> str:
 def _signed(directory: str, uri: str) -> str:
     key = _resolve(directory, uri)
     return media_url(key) if key else uri
+
+
+def signed_playlist_response(key: str):
+    """The playlist stored at ``key`` with its media URIs signed, or 404.
+
+    Never reused without asking: signed URLs expire, a playlist grows (a live stream, a
+    master while higher rungs are encoded), and a removed video must stop at once.
+    """
+    from django.http import Http404, HttpResponse
+
+    try:
+        text = load_playlist(key)
+    except PlaylistNotFound:
+        raise Http404 from None
+    response = HttpResponse(
+        sign_playlist(text, key=key), content_type="application/vnd.apple.mpegurl"
+    )
+    response["Cache-Control"] = "private, no-cache"
+    return response

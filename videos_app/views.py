@@ -6,7 +6,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -285,15 +285,6 @@ def playlist(request, video_id: str, name: str):
         raise Http404
     # Names resolve against the master playlist's folder: hls/<id>/ for our own
     # transcodes, the recording prefix for an IVS replay.
-    key = posixpath.join(posixpath.dirname(video.playlist_key), name)
-    try:
-        text = playback.load_playlist(key)
-    except playback.PlaylistNotFound:
-        raise Http404 from None
-    response = HttpResponse(
-        playback.sign_playlist(text, key=key), content_type="application/vnd.apple.mpegurl"
+    return playback.signed_playlist_response(
+        posixpath.join(posixpath.dirname(video.playlist_key), name)
     )
-    # Never reused without asking: signed URLs expire, a master grows while higher rungs
-    # are encoded, and a removed video must stop playing at once.
-    response["Cache-Control"] = "private, no-cache"
-    return response
