@@ -59,8 +59,7 @@ class ActiveStream:
     channel_arn: str
     uploaded: set = field(default_factory=set)
     playlist_mtime: float = 0.0
-    first_segment_at: float | None = None
-    publish_at: float = field(default_factory=time.monotonic)
+    started: bool = False  # "Stream Start" sent (after the first segment was copied)
 
 
 class IngestServer:
@@ -80,7 +79,6 @@ class IngestServer:
         self.nginx: subprocess.Popen | None = None
         self.http: ThreadingHTTPServer | None = None
         self.threads: list[threading.Thread] = []
-        self.first_segment_times: dict[str, float] = {}
 
     # --- lifecycle ---------------------------------------------------------------
 
@@ -283,9 +281,8 @@ rtmp {{
             ContentType="application/vnd.apple.mpegurl",
         )
         stream.playlist_mtime = mtime
-        if stream.first_segment_at is None and stream.uploaded:
-            stream.first_segment_at = time.monotonic()
-            self.first_segment_times[stream.stream_id] = stream.first_segment_at - stream.publish_at
+        if not stream.started and stream.uploaded:
+            stream.started = True
             self._emit_stream(stream, "Stream Start")
 
 

@@ -1,26 +1,16 @@
 """Reads for live sessions."""
 
-from pynamodb.exceptions import DoesNotExist
-
 from live_app.models import LiveStatus, LivestreamSession
+from videoplatform.dynamodb import item_or_none
 from videoplatform.pagination import Page, query_page
 
 
 def session_get(stream_id: str, *, consistent: bool = False) -> LivestreamSession | None:
-    if not stream_id or len(stream_id) > 64:
-        return None
-    try:
-        return LivestreamSession.get(stream_id, consistent_read=consistent)
-    except DoesNotExist:
-        return None
+    return item_or_none(LivestreamSession, stream_id, consistent=consistent)
 
 
 def sessions_for_owner(user_id: str, *, cursor: str | None = None, limit: int = 20) -> Page:
     return query_page(LivestreamSession.owner_index, user_id, limit=limit, cursor=cursor)
-
-
-def sessions_for_channel(channel_id: str, *, limit: int = 10) -> Page:
-    return query_page(LivestreamSession.channel_index, channel_id, limit=limit, cursor=None)
 
 
 def live_now(channel_id: str) -> LivestreamSession | None:

@@ -9,14 +9,14 @@ apply any more is simply ignored.
 import logging
 
 from django.conf import settings
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 
 from channels_app.selectors import channel_get
 from channels_app.services import clean_text
 from live_app.backends.base import LiveBackendError, LiveChannel
 from live_app.backends.loader import get_live_backend
 from live_app.models import LiveStatus, LivestreamSession
-from videoplatform.dynamodb import condition_failed, new_id, now_s, transaction
+from videoplatform.dynamodb import condition_failed, item_or_none, new_id, now_s, transaction
 from videoplatform.errors import ApplicationError, PermissionDenied
 from videoplatform.models import UniqueClaim
 from videos_app import services as video_services
@@ -140,21 +140,18 @@ def live_rotate_key(*, actor, session: LivestreamSession) -> LivestreamSession:
 def session_by_key(stream_key: str) -> LivestreamSession | None:
     if not stream_key or len(stream_key) > 200:
         return None
-    try:
-        claim = UniqueClaim.get(key_claim(stream_key), consistent_read=True)
-        return LivestreamSession.get(claim.owner_id, consistent_read=True)
-    except DoesNotExist:
-        return None
+    return _session_by_claim(key_claim(stream_key))
 
 
 def session_by_channel_arn(channel_arn: str) -> LivestreamSession | None:
     if not channel_arn:
         return None
-    try:
-        claim = UniqueClaim.get(channel_claim(channel_arn), consistent_read=True)
-        return LivestreamSession.get(claim.owner_id, consistent_read=True)
-    except DoesNotExist:
-        return None
+    return _session_by_claim(channel_claim(channel_arn))
+
+
+def _session_by_claim(claim_id: str) -> LivestreamSession | None:
+    claim = item_or_none(UniqueClaim, claim_id, consistent=True)
+    return item_or_none(LivestreamSession, claim.owner_id, consistent=True) if claim else None
 
 
 def live_authorize_publish(*, stream_key: str) -> LivestreamSession:

@@ -10,10 +10,11 @@ from channels_app.models import Channel, Role, User, UserStatus
 from channels_app.selectors import channel_get, user_get
 from channels_app.services import clean_text, user_set_role
 from social_app.models import AuditEntry, Comment, Report, ReportTarget
+from social_app.selectors import comment_get, report_target
 from social_app.services import notification_create
-from videoplatform.dynamodb import condition_failed, key_usable, new_ulid, now_s, transaction
-from videoplatform.errors import ApplicationError, Conflict, NotFound, PermissionDenied, RateLimited
-from videoplatform.ratelimit import counter_increment, window_for
+from videoplatform.dynamodb import condition_failed, new_ulid, now_s, transaction
+from videoplatform.errors import ApplicationError, Conflict, NotFound, PermissionDenied
+from videoplatform.ratelimit import enforce
 from videos_app.models import FEED_PARTITION, Video, VideoStatus, Visibility
 from videos_app.selectors import video_get
 
@@ -67,12 +68,9 @@ def resolve_target(target_type: str, target_id: str, video_id: str | None = None
             "video": video,
         }
     if target_type == "comment":
-        try:
-            if not key_usable(video_id, target_id):
-                raise Comment.DoesNotExist
-            comment = Comment.get(video_id, target_id)
-        except Comment.DoesNotExist:
-            raise NotFound("That comment does not exist.") from None
+        comment = comment_get(video_id or "", target_id)
+        if comment is None:
+            raise NotFound("That comment does not exist.")
         if comment.deleted:
             raise NotFound("That comment was deleted.")
         return {
@@ -115,11 +113,12 @@ def report_create(
     target = resolve_target(target_type, target_id, video_id)
     if target["owner"] == user.user_id:
         raise ApplicationError("You cannot report your own content.")
-    if (
-        counter_increment(window_for(f"report#{user.user_id}", window_s=3600))
-        > settings.REPORTS_PER_HOUR
-    ):
-        raise RateLimited("You have sent many reports recently. Try again later.")
+    enforce(
+        f"report#{user.user_id}",
+        limit=settings.REPORTS_PER_HOUR,
+        window_s=3600,
+        message="You have sent many reports recently. Try again later.",
+    )
     now = now_s()
     report = Report(
         target["key"], user.user_id, reason=reason, note=note, status="open", created_at=now
@@ -177,9 +176,8 @@ def _put_in_review(aggregate: ReportTarget, video: Video) -> None:
 
 def _close_target(target_key: str, *, report_status: str) -> None:
     """Take a target out of the queue and settle its open reports."""
-    try:
-        target = ReportTarget.get(target_key, consistent_read=True)
-    except ReportTarget.DoesNotExist:
+    target = report_target(target_key)
+    if target is None:
         return
     target.update(
         actions=[
@@ -222,12 +220,9 @@ def _audit(
 def report_dismiss(*, moderator, target_key: str, reason: str) -> None:
     require_staff(moderator)
     reason = _reason(reason)
-    try:
-        if not key_usable(target_key):
-            raise ReportTarget.DoesNotExist
-        target = ReportTarget.get(target_key, consistent_read=True)
-    except ReportTarget.DoesNotExist:
-        raise NotFound("No reports for that target.") from None
+    target = report_target(target_key)
+    if target is None:
+        raise NotFound("No reports for that target.")
     _close_target(target_key, report_status="dismissed")
     if target.target_type == "video":
         Video(target_key.split("#", 1)[1]).update(
@@ -347,12 +342,9 @@ def video_restore(*, moderator, video_id: str, reason: str) -> Video:
 def comment_remove(*, moderator, video_id: str, comment_id: str, reason: str) -> None:
     require_staff(moderator)
     reason = _reason(reason)
-    try:
-        if not key_usable(video_id, comment_id):
-            raise Comment.DoesNotExist
-        comment = Comment.get(video_id, comment_id, consistent_read=True)
-    except Comment.DoesNotExist:
-        raise NotFound("No such comment.") from None
+    comment = comment_get(video_id, comment_id)
+    if comment is None:
+        raise NotFound("No such comment.")
     if comment.deleted:
         raise ApplicationError("This comment is already removed.")
     with transaction() as tx:
@@ -420,22 +412,7 @@ def user_ban(*, moderator, user_id: str, reason: str) -> User:
         raise PermissionDenied("Only an admin can ban a moderator or admin.")
     if target.is_banned:
         raise ApplicationError("This user is already banned.")
-    target.update(
-        actions=[User.status.set(str(UserStatus.BANNED))],
-        condition=User.status == str(UserStatus.ACTIVE),
-    )
-    _set_content_hidden(target.user_id, hidden=True)
-    _audit(
-        moderator=moderator,
-        action="ban_user",
-        target_key=f"user#{target.user_id}",
-        subject_user_id=target.user_id,
-        reason=reason,
-    )
-    notification_create(
-        user_id=target.user_id, kind="moderation", text=f"Your account was suspended: {reason}"
-    )
-    return target
+    return _set_banned(moderator=moderator, target=target, banned=True, reason=reason)
 
 
 def user_unban(*, moderator, user_id: str, reason: str) -> User:
@@ -446,20 +423,26 @@ def user_unban(*, moderator, user_id: str, reason: str) -> User:
         raise NotFound("No such user.")
     if not target.is_banned:
         raise ApplicationError("This user is not banned.")
-    target.update(
-        actions=[User.status.set(str(UserStatus.ACTIVE))],
-        condition=User.status == str(UserStatus.BANNED),
+    return _set_banned(moderator=moderator, target=target, banned=False, reason=reason)
+
+
+def _set_banned(*, moderator, target: User, banned: bool, reason: str) -> User:
+    """The status change (conditional on the old one), the content, the log, the notice."""
+    new, old = (
+        (UserStatus.BANNED, UserStatus.ACTIVE) if banned else (UserStatus.ACTIVE, UserStatus.BANNED)
     )
-    _set_content_hidden(target.user_id, hidden=False)
+    target.update(actions=[User.status.set(str(new))], condition=User.status == str(old))
+    _set_content_hidden(target.user_id, hidden=banned)
     _audit(
         moderator=moderator,
-        action="unban_user",
+        action="ban_user" if banned else "unban_user",
         target_key=f"user#{target.user_id}",
         subject_user_id=target.user_id,
         reason=reason,
     )
+    notice = "suspended" if banned else "restored"
     notification_create(
-        user_id=target.user_id, kind="moderation", text=f"Your account was restored: {reason}"
+        user_id=target.user_id, kind="moderation", text=f"Your account was {notice}: {reason}"
     )
     return target
 

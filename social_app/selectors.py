@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from channels_app.models import Channel
 from social_app.models import Comment, FeedEntry, Like, Notification, Subscription
 from videoplatform.aws import dynamodb_client
-from videoplatform.dynamodb import key_usable
+from videoplatform.dynamodb import item_or_none
 from videoplatform.pagination import Page, decode_cursor, encode_cursor, query_page
 from videos_app.models import Video, VideoStatus, Visibility
 
@@ -51,20 +51,11 @@ def watch_state(*, video: Video, user) -> WatchState:
 def subscription_get(*, user, channel_id: str) -> Subscription | None:
     if not getattr(user, "is_authenticated", False):
         return None
-    try:
-        return Subscription.get(user.user_id, channel_id)
-    except Subscription.DoesNotExist:
-        return None
+    return item_or_none(Subscription, user.user_id, channel_id)
 
 
-def is_liked(*, user, video_id: str) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    try:
-        Like.get(video_id, user.user_id)
-    except Like.DoesNotExist:
-        return False
-    return True
+def comment_get(video_id: str, comment_id: str) -> Comment | None:
+    return item_or_none(Comment, video_id, comment_id, consistent=True)
 
 
 @dataclass
@@ -199,12 +190,7 @@ def report_queue(*, cursor: str | None = None, limit: int = 20) -> Page:
 def report_target(target_key: str):
     from social_app.models import ReportTarget
 
-    if not key_usable(target_key):
-        return None
-    try:
-        return ReportTarget.get(target_key, consistent_read=True)
-    except ReportTarget.DoesNotExist:
-        return None
+    return item_or_none(ReportTarget, target_key, consistent=True)
 
 
 def reports_for(target_key: str, *, limit: int = 100) -> list:

@@ -16,9 +16,10 @@ from channels_app.models import Channel
 from channels_app.selectors import channel_get
 from channels_app.services import clean_text
 from social_app.models import Comment, FeedEntry, Like, Notification, Subscription
+from social_app.selectors import comment_get
 from videoplatform.dynamodb import condition_failed, key_usable, new_ulid, now_s, transaction
-from videoplatform.errors import ApplicationError, NotFound, PermissionDenied, RateLimited
-from videoplatform.ratelimit import counter_increment, window_for
+from videoplatform.errors import ApplicationError, NotFound, PermissionDenied
+from videoplatform.ratelimit import enforce
 from videos_app.models import Video, VideoStatus, Visibility
 from videos_app.selectors import can_view, video_get
 
@@ -45,11 +46,6 @@ def _viewable_video(user, video_id: str) -> Video:
     return video
 
 
-def _rate_limit(name: str, *, limit: int, window_s: int, message: str) -> None:
-    if counter_increment(window_for(name, window_s=window_s)) > limit:
-        raise RateLimited(message)
-
-
 # --- Likes ---------------------------------------------------------------------------
 
 
@@ -60,7 +56,7 @@ def like_set(*, user, video_id: str, liked: bool) -> tuple[bool, int]:
     """
     _require_active(user, "like videos")
     video = _viewable_video(user, video_id)
-    _rate_limit(
+    enforce(
         f"like#{user.user_id}",
         limit=settings.LIKES_PER_MINUTE,
         window_s=60,
@@ -100,17 +96,14 @@ def comment_post(*, user, video_id: str, text: str, parent_id: str | None = None
     text = clean_text(text, field="text", label="Comment", max_length=COMMENT_MAX, required=True)
     parent = None
     if parent_id:
-        try:
-            if not key_usable(parent_id):
-                raise Comment.DoesNotExist
-            parent = Comment.get(video.video_id, parent_id, consistent_read=True)
-        except Comment.DoesNotExist:
-            raise ApplicationError("The comment you are replying to no longer exists.") from None
+        parent = comment_get(video.video_id, parent_id)
+        if parent is None:
+            raise ApplicationError("The comment you are replying to no longer exists.")
         if parent.deleted:
             raise ApplicationError("The comment you are replying to was deleted.")
         if parent.parent_id:
             raise ApplicationError("Replies go under the top-level comment.")
-    _rate_limit(
+    enforce(
         f"comment#{user.user_id}",
         limit=settings.COMMENTS_PER_MINUTE,
         window_s=60,
@@ -151,12 +144,9 @@ def comment_post(*, user, video_id: str, text: str, parent_id: str | None = None
 
 
 def _live_comment(video_id: str, comment_id: str) -> Comment:
-    try:
-        if not key_usable(video_id, comment_id):
-            raise Comment.DoesNotExist
-        comment = Comment.get(video_id, comment_id, consistent_read=True)
-    except Comment.DoesNotExist:
-        raise NotFound("That comment does not exist.") from None
+    comment = comment_get(video_id, comment_id)
+    if comment is None:
+        raise NotFound("That comment does not exist.")
     if comment.deleted:
         raise NotFound("That comment was deleted.")
     return comment

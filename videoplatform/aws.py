@@ -75,13 +75,9 @@ def dynamodb_client():
     )
 
 
-def client(service: str):
-    """A client for an AWS-only service (MediaConvert, IVS); not cached per call site."""
-    return _aws_client(service)
-
-
 @cache
-def _aws_client(service: str):
+def client(service: str):
+    """A client for an AWS-only service (MediaConvert, IVS), made once per service."""
     return boto3.client(
         service, region_name=settings.AWS_REGION, config=_config(), **_credentials()
     )

@@ -102,6 +102,21 @@ def key_usable(*values: str | None) -> bool:
     return all(value and len(value) <= KEY_MAX_CHARS for value in values)
 
 
+def item_or_none(
+    model: type[Model], hash_key: str, range_key: str | None = None, *, consistent: bool = False
+):
+    """GetItem, or None when the item is missing or the key could never name one."""
+    # A partition key may be twice as long as a sort key (2048 against 1024 bytes).
+    if not hash_key or len(hash_key) > 2 * KEY_MAX_CHARS:
+        return None
+    if range_key is not None and not key_usable(range_key):
+        return None
+    try:
+        return model.get(hash_key, range_key, consistent_read=consistent)
+    except model.DoesNotExist:
+        return None
+
+
 def condition_failed(error: PynamoDBException) -> bool:
     """True when a write failed only because its condition did not hold."""
     cause = getattr(error, "cause_response_code", None)

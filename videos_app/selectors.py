@@ -1,7 +1,6 @@
 """Reads for videos."""
 
-from pynamodb.exceptions import DoesNotExist
-
+from videoplatform.dynamodb import item_or_none
 from videoplatform.errors import NotFound
 from videoplatform.pagination import Page, query_page
 from videos_app.models import FEED_PARTITION, Video, VideoStatus, Visibility
@@ -10,12 +9,7 @@ PAGE_SIZE = 24
 
 
 def video_get(video_id: str, *, consistent: bool = False) -> Video | None:
-    if not video_id or len(video_id) > 64:
-        return None
-    try:
-        return Video.get(video_id, consistent_read=consistent)
-    except DoesNotExist:
-        return None
+    return item_or_none(Video, video_id, consistent=consistent)
 
 
 def can_view(user, video: Video) -> bool:

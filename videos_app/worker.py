@@ -139,7 +139,6 @@ class TranscodeWorker:
         self,
         *,
         prefix: str,
-        result_files: list[str],
         rungs,
         poster: str | None,
         duration_s: float | None,
@@ -226,7 +225,6 @@ class TranscodeWorker:
                     status="PROGRESSING",
                     outputGroupDetails=self._output_details(
                         prefix=prefix,
-                        result_files=files,
                         rungs=lowest,
                         poster=poster,
                         duration_s=info.duration_s,
@@ -253,7 +251,6 @@ class TranscodeWorker:
                 status="COMPLETE",
                 outputGroupDetails=self._output_details(
                     prefix=prefix,
-                    result_files=result.files,
                     rungs=result.rungs,
                     poster=Path(result.poster_path).name if result.poster_path else None,
                     duration_s=result.duration_s,
