@@ -204,6 +204,12 @@ class TestProbe:
         assert info.duration_s == pytest.approx(2.0, abs=0.1)
         assert info.has_audio and info.audio_channels == 2
         assert info.video_codec == "h264"
+        assert (info.audio_codec, info.audio_profile, info.audio_sample_rate) == (
+            "aac",
+            "LC",
+            48000,
+        )
+        assert info.audio_bitrate_bps is not None and 80_000 <= info.audio_bitrate_bps <= 112_000
 
     def test_text_file_is_not_a_video(self, tmp_path: pytest.TempPathFactory) -> None:
         """A text file (ffmpeg would show it as ANSI art) is unreadable, even if named .mp4."""
@@ -556,6 +562,47 @@ class TestEncode:
             and "48000 Hz" in audio[0]
             and "aac" in audio[0]
         )
+
+    def test_stereo_aac_source_audio_is_carried_over_not_encoded_again(
+        self, two_rungs: EncodeRun
+    ) -> None:
+        """96 kb/s AAC-LC stereo at 48 kHz fits every rung, so both rungs copy it as it is."""
+        assert two_rungs.info.audio_bitrate_bps is not None
+        for command in encode_commands(two_rungs):
+            audio_codecs = [command[i + 1] for i, arg in enumerate(command) if arg == "-c:a"]
+            assert audio_codecs == ["copy"]
+        source_audio = [s for s in stream_lines(two_rungs.source) if "Audio:" in s][0]
+        for rung in ("360p", "480p"):
+            segment = os.path.join(two_rungs.out_dir, rung, "seg_00000.ts")
+            audio = [s for s in stream_lines(segment) if "Audio:" in s]
+            assert len(audio) == 1 and "aac (LC)" in audio[0] and "48000 Hz, stereo" in audio[0]
+        assert "aac (LC)" in source_audio
+
+    @pytest.mark.parametrize(
+        ("overrides", "copied"),
+        [
+            ({}, True),
+            ({"audio_bitrate_bps": 320_000}, False),  # more than the rung carries
+            ({"audio_channels": 6}, False),  # 5.1 is downmixed
+            ({"audio_sample_rate": 44_100}, False),  # every rung is 48 kHz
+            ({"audio_profile": "HE-AAC"}, False),  # CODECS says AAC-LC
+            ({"audio_codec": "opus"}, False),
+            ({"audio_bitrate_bps": None}, False),  # unknown bitrate: encode to be sure
+        ],
+    )
+    def test_audio_is_copied_only_when_it_is_what_the_rung_would_make(
+        self, overrides: dict[str, object], copied: bool
+    ) -> None:
+        """Copying needs AAC-LC, stereo, 48 kHz and a bitrate within the rung's."""
+        audio: dict[str, object] = {
+            "audio_codec": "aac",
+            "audio_profile": "LC",
+            "audio_sample_rate": 48_000,
+            "audio_bitrate_bps": 128_000,
+        }
+        info = make_info(**{**audio, **overrides})
+        top = build_ladder(info=info)[0]
+        assert ffmpeg_encoder.audio_is_copied(info=info, rung=top) is copied
 
     def test_non_square_pixels_come_out_at_display_size(
         self, tmp_path: pytest.TempPathFactory

@@ -7,18 +7,24 @@ Output layout in `out_dir`::
     <rung>/index.m3u8           media playlist, e.g. 360p/index.m3u8
     <rung>/seg_00000.ts         MPEG-TS segments, 4 s each (the last may be shorter)
 
-To make the video watchable within seconds, the lowest rung is encoded alone
-first, by a fast encoder, as an EVENT playlist that grows segment by segment.
+To make the video watchable within seconds, the lowest rung is encoded first,
+by its own ffmpeg process, as an EVENT playlist that grows segment by segment.
 As soon as its first segment is written, a master listing only that rung is
 written and `on_first_playable` is called so the caller can publish it; while
 the rung grows the callback is called again with the newer segments (at most
 every PUBLISH_EVERY_S), and a last time when the rung is complete and its
 playlist has become VOD. A viewer can start from the beginning at once and
-never waits for the rest of the ladder. The other rungs then come from one
-ffmpeg process that decodes the source once and splits it into one scaler +
-x264 encoder per rung; the final master replaces the first. Keyframes are
-forced on the same 4 s grid in every process, so segment boundaries line up
-across rungs and players can switch at any segment.
+never waits for the rest of the ladder.
+
+The other rungs come from a second ffmpeg process that decodes the source
+once and splits it into one scaler + x264 encoder per rung; the final master
+replaces the first. It starts as soon as the lowest rung is playable and runs
+beside it at a lower CPU priority: the lowest rung keeps the CPU it needs to
+stay well ahead of a viewer, and the second process takes what it leaves idle
+(decoding and a small encoder cannot keep every core busy), so the ladder is
+done sooner than if the two ran one after the other. Keyframes are forced on
+the same 4 s grid in both processes, so segment boundaries line up across
+rungs and players can switch at any segment.
 """
 
 from __future__ import annotations
@@ -81,6 +87,10 @@ GROWING_PROGRESS_PERIOD_S = 0.2
 # uploads and announces it); one segment's worth keeps a viewer ahead.
 PUBLISH_EVERY_S = float(SEGMENT_SECONDS)
 LIVE_PLAYLIST_SUFFIX = ".live"
+# CPU priority of the process making the upper rungs while the lowest one is still
+# being encoded: nice 5 weighs about a third of nice 0, so the lowest rung keeps
+# most of the CPU when both want it (measured with `make bench`).
+UPPER_RUNGS_NICENESS = 5
 
 
 class EncodeError(Exception):
@@ -147,29 +157,48 @@ def encode_hls(
     publisher = _LowestRungPublisher(
         out_dir=out_dir, rung=lowest, callback=on_first_playable, started=started
     )
-    _run_encode(
-        source_path=source_path,
-        out_dir=out_dir,
-        info=info,
-        rungs=[lowest],
-        on_fraction=lambda fraction: progress.update(0, fraction),
-        stage=f"the {lowest.name} rendition",
-        growing=True,
-        on_tick=publisher.publish_new_segments,
-    )
-    first = publisher.finish()
+    # Set when either process fails, so the other one is stopped at once.
+    stop = threading.Event()
 
-    renditions = [first]
-    if upper:
+    def encode_lowest() -> Rendition:
         _run_encode(
             source_path=source_path,
             out_dir=out_dir,
             info=info,
-            rungs=upper,
-            on_fraction=lambda fraction: progress.update(1, fraction),
-            stage="the " + ", ".join(rung.name for rung in upper) + " renditions",
+            rungs=[lowest],
+            on_fraction=lambda fraction: progress.update(0, fraction),
+            stage=f"the {lowest.name} rendition",
+            stop=stop,
+            growing=True,
+            on_tick=publisher.publish_new_segments,
         )
-        renditions += [_measure_rendition(out_dir=out_dir, rung=rung) for rung in upper]
+        # Published complete right away, whether or not the other rungs are done.
+        return publisher.finish()
+
+    lowest_run = _BackgroundRun(target=encode_lowest, stop=stop)
+    lowest_run.start()
+    try:
+        lowest_run.wait_for(publisher.published_once)
+        if upper:
+            _run_encode(
+                source_path=source_path,
+                out_dir=out_dir,
+                info=info,
+                rungs=upper,
+                on_fraction=lambda fraction: progress.update(1, fraction),
+                stage="the " + ", ".join(rung.name for rung in upper) + " renditions",
+                stop=stop,
+                # Only while the lowest rung is still running does it have to yield.
+                niceness=UPPER_RUNGS_NICENESS if lowest_run.is_alive() else 0,
+            )
+    except BaseException:
+        stop.set()
+        lowest_run.join()  # the lowest rung's own failure, if it had one, is the cause
+        raise
+    first = lowest_run.result()
+
+    renditions = [first]
+    renditions += [_measure_rendition(out_dir=out_dir, rung=rung) for rung in upper]
     _write_master(out_dir=out_dir, renditions=renditions)
     progress.finish()
 
@@ -209,6 +238,7 @@ class _LowestRungPublisher:
         self._published: list[str] = []
         self._last_publish = 0.0
         self.first_playable_s = 0.0
+        self.published_once = threading.Event()
 
     def publish_new_segments(self) -> None:
         """Publish the segments ffmpeg has finished, if there are new ones and it is time."""
@@ -248,7 +278,55 @@ class _LowestRungPublisher:
         self._last_publish = time.monotonic()
         if self._callback is not None:
             self._callback([*new, rendition.playlist, POSTER_NAME, MASTER_NAME])
+        self.published_once.set()
         return rendition
+
+
+class _Stopped(Exception):
+    """ffmpeg was killed because the other encode process failed; not a cause in itself."""
+
+
+class _BackgroundRun:
+    """Runs `target` in a thread; its failure sets `stop` and is raised again by `join`."""
+
+    def __init__(self, *, target: Callable[[], Rendition], stop: threading.Event) -> None:
+        self._target = target
+        self._stop = stop
+        self._result: Rendition | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        try:
+            self._result = self._target()
+        except BaseException as error:  # a callback may raise anything, KeyboardInterrupt too
+            self._error = error
+            self._stop.set()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def is_alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def wait_for(self, event: threading.Event) -> None:
+        """Block until `event` is set or the run has ended; raise its failure if it failed."""
+        while not event.wait(0.05) and self._thread.is_alive():
+            pass
+        if not self._thread.is_alive():
+            self.join()
+
+    def join(self) -> None:
+        """Wait for the end; raise the target's own failure (being stopped is not one)."""
+        self._thread.join()
+        if self._error is not None and not isinstance(self._error, _Stopped):
+            raise self._error
+
+    def result(self) -> Rendition:
+        self.join()
+        if self._result is None:
+            raise EncodeError("the encode was stopped before it finished")
+        return self._result
 
 
 def _live_playlist_path(*, out_dir: str, rung: Rung) -> str:
@@ -305,15 +383,18 @@ class _ProgressTracker:
         self._weights = weights
         self._fractions = [0.0] * len(weights)
         self._last = -1.0
+        # Both encode processes report, each from its own thread; the caller sees one series.
+        self._lock = threading.Lock()
 
     def update(self, index: int, fraction: float) -> None:
-        self._fractions[index] = max(self._fractions[index], min(1.0, fraction))
-        done = sum(w * f for w, f in zip(self._weights, self._fractions, strict=True))
-        total = done / sum(self._weights)
-        # Report in whole-percent steps so a caller that writes to a database is not flooded.
-        if self._callback is not None and total >= self._last + 0.01:
-            self._last = total
-            self._callback(min(total, 0.999))
+        with self._lock:
+            self._fractions[index] = max(self._fractions[index], min(1.0, fraction))
+            done = sum(w * f for w, f in zip(self._weights, self._fractions, strict=True))
+            total = done / sum(self._weights)
+            # Report in whole-percent steps so a caller that writes to a database is not flooded.
+            if self._callback is not None and total >= self._last + 0.01:
+                self._last = total
+                self._callback(min(total, 0.999))
 
     def finish(self) -> None:
         if self._callback is not None:
@@ -337,7 +418,26 @@ def _filter_graph(*, rungs: Sequence[Rung]) -> str:
     return f"{head},split={len(rungs)}{labels};{branches}"
 
 
-def _rung_output_args(*, rung: Rung, index: int, growing: bool) -> list[str]:
+def audio_is_copied(*, info: SourceInfo, rung: Rung) -> bool:
+    """Whether the rung carries the source's audio as it is instead of encoding it again.
+
+    Only what the rung would have made anyway qualifies: AAC-LC (what CODECS
+    announces), stereo, 48 kHz, at no more than the rung's audio bitrate. Most
+    phone and camera files are exactly that, and re-encoding it would cost CPU
+    in every rung and lose a little quality each time.
+    """
+    return (
+        rung.has_audio
+        and info.audio_codec == "aac"
+        and info.audio_profile == "LC"
+        and info.audio_channels == 2
+        and info.audio_sample_rate == AUDIO_SAMPLE_RATE
+        and info.audio_bitrate_bps is not None
+        and 0 < info.audio_bitrate_bps <= rung.audio_bitrate
+    )
+
+
+def _rung_output_args(*, rung: Rung, index: int, growing: bool, copy_audio: bool) -> list[str]:
     keyframes_every = round(rung.fps * SEGMENT_SECONDS)
     video = {
         "-c:v": "libx264",
@@ -376,7 +476,7 @@ def _rung_output_args(*, rung: Rung, index: int, growing: bool) -> list[str]:
     }
     args = ["-map", f"[v{index}]", *_flatten(video)]
     if rung.has_audio:
-        args += ["-map", "0:a:0", *_flatten(audio)]
+        args += ["-map", "0:a:0", *(["-c:a", "copy"] if copy_audio else _flatten(audio))]
     playlist = f"{rung.name}/{PLAYLIST_NAME}" + (LIVE_PLAYLIST_SUFFIX if growing else "")
     return [*args, *_flatten(muxer), playlist]
 
@@ -393,8 +493,10 @@ def _run_encode(
     rungs: Sequence[Rung],
     on_fraction: Callable[[float], None],
     stage: str,
+    stop: threading.Event,
     growing: bool = False,
     on_tick: Callable[[], None] | None = None,
+    niceness: int = 0,
 ) -> None:
     for rung in rungs:
         os.makedirs(os.path.join(out_dir, rung.name), exist_ok=True)
@@ -402,6 +504,7 @@ def _run_encode(
     # growing rung reports more often, so a finished segment is noticed sooner.
     period = GROWING_PROGRESS_PERIOD_S if growing else PROGRESS_PERIOD_S
     args = [
+        *_nice_prefix(niceness),
         ffmpeg_exe(),
         *_QUIET,
         "-nostats",
@@ -412,15 +515,27 @@ def _run_encode(
     ]
     args += ["-i", os.path.abspath(source_path), "-filter_complex", _filter_graph(rungs=rungs)]
     for index, rung in enumerate(rungs):
-        args += _rung_output_args(rung=rung, index=index, growing=growing)
+        args += _rung_output_args(
+            rung=rung,
+            index=index,
+            growing=growing,
+            copy_audio=audio_is_copied(info=info, rung=rung),
+        )
     _run_with_progress(
         args=args,
         cwd=out_dir,
         duration_s=info.duration_s,
         on_fraction=on_fraction,
         stage=stage,
+        stop=stop,
         on_tick=on_tick,
     )
+
+
+def _nice_prefix(niceness: int) -> list[str]:
+    # nice(1) lowers the priority before ffmpeg starts any thread; every thread inherits it.
+    nice = shutil.which("nice") if niceness else None
+    return [nice, "-n", str(niceness)] if nice else []
 
 
 def _run_with_progress(
@@ -430,6 +545,7 @@ def _run_with_progress(
     duration_s: float,
     on_fraction: Callable[[float], None],
     stage: str,
+    stop: threading.Event,
     on_tick: Callable[[], None] | None = None,
 ) -> None:
     process = subprocess.Popen(
@@ -456,7 +572,9 @@ def _run_with_progress(
                 stalled.set()
                 process.kill()
                 return
-            time.sleep(1.0)
+            if stop.wait(1.0):
+                process.kill()
+                return
 
     threads = [
         threading.Thread(target=drain_stderr, daemon=True),
@@ -484,6 +602,8 @@ def _run_with_progress(
         threads[0].join(timeout=5)
     if stalled.is_set():
         raise EncodeError(f"ffmpeg stopped making progress while encoding {stage}")
+    if stop.is_set() and process.returncode != 0:
+        raise _Stopped(stage)
     if process.returncode != 0:
         raise EncodeError(
             _failure_reason(

@@ -46,6 +46,8 @@ _KBPS_RE = re.compile(r", (\d+) kb/s")
 _ROTATION_RE = re.compile(r"rotation of (-?[\d.]+) degrees", re.IGNORECASE)
 _ROTATE_TAG_RE = re.compile(r"^\s*rotate\s*:\s*(-?\d+)", re.MULTILINE)
 _CHANNELS_RE = re.compile(r"(\d+) channels")
+_AUDIO_HEAD_RE = re.compile(r"^(\w+)(?: \(([^)/]+)\))?")
+_SAMPLE_RATE_RE = re.compile(r", (\d+) Hz")
 _LAYOUT_RE = re.compile(r"^(\d+)\.(\d+)(?:\.(\d+))?")
 _NAMED_LAYOUTS = {"mono": 1, "stereo": 2, "quad": 4, "downmix": 2, "hexagonal": 6, "octagonal": 8}
 _QUIET = ["-hide_banner", "-nostdin", "-v", "error"]
@@ -96,6 +98,11 @@ class SourceInfo:
     audio_channels: int
     video_codec: str
     bitrate_bps: int | None = None
+    # The first audio stream as ffmpeg names it ("aac", profile "LC"), when there is one.
+    audio_codec: str = ""
+    audio_profile: str = ""
+    audio_sample_rate: int = 0
+    audio_bitrate_bps: int | None = None
 
 
 @dataclass
@@ -206,6 +213,9 @@ def _parse_header(*, result: subprocess.CompletedProcess[str]) -> SourceInfo:
 
     audio = next((s for s in streams if s.kind == "Audio"), None)
     channels = _parse_channels(text=audio.text) if audio else 0
+    audio_codec, audio_profile, audio_rate, audio_kbps = (
+        _parse_audio_format(text=audio.text) if audio else ("", "", 0, None)
+    )
 
     duration_s, container_kbps = _parse_duration(err=err)
     stream_kbps = _KBPS_RE.search(video.text)
@@ -223,6 +233,10 @@ def _parse_header(*, result: subprocess.CompletedProcess[str]) -> SourceInfo:
         audio_channels=channels,
         video_codec=codec,
         bitrate_bps=kbps * 1000 if kbps else None,
+        audio_codec=audio_codec,
+        audio_profile=audio_profile,
+        audio_sample_rate=audio_rate,
+        audio_bitrate_bps=audio_kbps * 1000 if audio_kbps else None,
     )
 
 
@@ -260,6 +274,20 @@ def _parse_fps(*, text: str) -> float:
             if 1 <= value <= 240:
                 return value
     return 30.0
+
+
+def _parse_audio_format(*, text: str) -> tuple[str, str, int, int | None]:
+    # "aac (LC) (mp4a / 0x6134706D), 48000 Hz, stereo, fltp, 128 kb/s (default)"
+    head = _AUDIO_HEAD_RE.match(text)
+    codec, profile = (head.group(1), head.group(2) or "") if head else ("", "")
+    rate = _SAMPLE_RATE_RE.search(text)
+    kbps = _KBPS_RE.search(text)
+    return (
+        codec,
+        profile,
+        int(rate.group(1)) if rate else 0,
+        int(kbps.group(1)) if kbps else None,
+    )
 
 
 def _parse_channels(*, text: str) -> int:
