@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,6 +136,7 @@ class EncodeRun:
     first_playable_files: list[str] = field(default_factory=list)
     master_at_first_playable: str = ""
     files_present_at_first_playable: list[str] = field(default_factory=list)
+    playlists_finished_at_first_playable: list[str] = field(default_factory=list)
     ffmpeg_commands: list[list[str]] = field(default_factory=list)
 
 
@@ -155,6 +159,12 @@ def run_encode(directory: str, **sample: object) -> EncodeRun:
             for root, _, names in os.walk(out_dir)
             for name in names
         )
+        run.playlists_finished_at_first_playable = [
+            name
+            for name in run.files_present_at_first_playable
+            if name.endswith("/index.m3u8")
+            and "#EXT-X-ENDLIST" in read_text(os.path.join(out_dir, name))
+        ]
 
     real_popen = subprocess.Popen
 
@@ -467,29 +477,38 @@ class TestEncode:
             assert attributes["CODECS"].split(",")[0] == f"avc1.{profile:02x}00{level:02x}"
 
     def test_lowest_rung_is_playable_first(self, two_rungs: EncodeRun) -> None:
-        """on_first_playable fires after 360p, before 480p exists, with a master of only 360p."""
+        """on_first_playable fires with 360p alone, long before 480p is done; master of 360p."""
         first = two_rungs.first_playable_files
         assert (
             first[-1] == "master.m3u8"
         )  # master last, so an in-order upload never points at missing files
         assert "360p/index.m3u8" in first and "poster.jpg" in first
         assert all(name.startswith("360p/") for name in first if name.endswith(".ts"))
-        assert not any(
-            name.startswith("480p/") for name in two_rungs.files_present_at_first_playable
-        )
+        # 480p is being encoded beside it from the same decode, but is nowhere near finished.
+        assert "480p/index.m3u8" not in two_rungs.playlists_finished_at_first_playable
         assert set(first) <= set(two_rungs.files_present_at_first_playable)
         assert two_rungs.master_at_first_playable.count("#EXT-X-STREAM-INF") == 1
         assert "360p/index.m3u8" in two_rungs.master_at_first_playable
         assert two_rungs.master_at_first_playable != read_text(two_rungs.result.master_path)
 
-    def test_lowest_rung_then_the_rest_in_one_process(self, two_rungs: EncodeRun) -> None:
-        """Two encode processes run, each reading the source once: 360p alone, then 480p."""
+    def test_two_processes_share_one_decode(self, two_rungs: EncodeRun) -> None:
+        """Only the 360p process reads the source; it relays its frames to the 480p one."""
         commands = encode_commands(two_rungs)
         assert len(commands) == 2
-        first, second = (" ".join(command) for command in commands)
-        assert "360p/index.m3u8" in first and "480p" not in first
-        assert "480p/index.m3u8" in second and "360p" not in second
-        assert [c.count("-i") for c in commands] == [1, 1]
+        first, second = commands
+        assert "360p/index.m3u8.live" in first and not any("480p" in arg for arg in first)
+        assert "480p/index.m3u8" in second and not any("360p" in arg for arg in second)
+        assert sum(two_rungs.source in arg for command in commands for arg in command) == 1
+        assert first[-3:-1] == ["-f", "nut"] and first[-1].startswith("pipe:")
+        assert first[first.index("[frames]") + 1 : first.index("[frames]") + 3] == [
+            "-c:v",
+            "rawvideo",
+        ]
+        read = second.index("-i")
+        assert second[read - 2 : read + 2] == ["-f", "nut", "-i", "pipe:0"]
+        assert second.count("-i") == 1
+        # The second process yields the CPU to the first (nice 5), never the other way.
+        assert second[:3] == [shutil.which("nice"), "-n", "5"] and "nice" not in first[0]
 
     def test_three_rungs_share_one_decode_split_into_encoders(
         self, tmp_path: pytest.TempPathFactory
@@ -570,7 +589,8 @@ class TestEncode:
         assert two_rungs.info.audio_bitrate_bps is not None
         for command in encode_commands(two_rungs):
             audio_codecs = [command[i + 1] for i, arg in enumerate(command) if arg == "-c:a"]
-            assert audio_codecs == ["copy"]
+            # The first process copies it into the 360p rung and into the relayed frames.
+            assert audio_codecs and set(audio_codecs) == {"copy"}
         source_audio = [s for s in stream_lines(two_rungs.source) if "Audio:" in s][0]
         for rung in ("360p", "480p"):
             segment = os.path.join(two_rungs.out_dir, rung, "seg_00000.ts")
@@ -645,6 +665,95 @@ class TestEncode:
         reason = caught.value.reason
         assert reason.startswith("ffmpeg failed while encoding")
         assert "\n" not in reason and len(reason) < 300
+
+    @pytest.mark.parametrize(
+        ("broken", "stage", "other"),
+        [
+            ("_upper_rungs_args", "the 480p renditions", 0),
+            ("_lowest_rung_args", "the 360p rendition", 1),
+        ],
+    )
+    def test_a_failing_process_stops_the_other_and_the_reason_is_its_own(
+        self,
+        tmp_path: pytest.TempPathFactory,
+        monkeypatch: pytest.MonkeyPatch,
+        broken: str,
+        stage: str,
+        other: int,
+    ) -> None:
+        """Either encoder failing ends the encode at once, blaming the one that failed."""
+        source = make_sample(
+            os.path.join(str(tmp_path), "source.mp4"), width=854, height=480, seconds=30
+        )
+        real_args = getattr(ffmpeg_encoder, broken)
+
+        def broken_args(**kwargs: object) -> list[str]:
+            args = real_args(**kwargs)
+            args[args.index("-preset") + 1] = "no-such-preset"
+            return args
+
+        monkeypatch.setattr(ffmpeg_encoder, broken, broken_args)
+        real_popen = subprocess.Popen
+        encoders: list[subprocess.Popen[str]] = []
+
+        def recording_popen(args: list[str], *rest: object, **kwargs: object) -> object:
+            process = real_popen(args, *rest, **kwargs)  # type: ignore[call-overload]
+            if "-filter_complex" in args:
+                encoders.append(process)
+            return process
+
+        monkeypatch.setattr(ffmpeg_encoder.subprocess, "Popen", recording_popen)
+        with pytest.raises(EncodeError) as caught:
+            encode_hls(
+                source_path=source,
+                out_dir=os.path.join(str(tmp_path), "out"),
+                info=probe_source(source),
+            )
+        # Not the other process's complaint (an empty input, or being killed).
+        assert caught.value.reason.startswith(f"ffmpeg failed while encoding {stage}")
+        assert len(encoders) == 2 and all(p.returncode is not None for p in encoders)
+        assert encoders[1 - other].returncode > 0
+        # The other had 30 s of video left: it ended early (killed, or out of input).
+        assert encoders[other].returncode != 0
+
+
+class TestFrameRelay:
+    """The relay between the two encode processes: every byte, in order, within its buffer."""
+
+    def test_bytes_arrive_in_order_and_the_writer_waits_when_the_buffer_is_full(self) -> None:
+        """With a slow reader the buffer stops at its limit and the writer blocks; nothing lost."""
+        limit = 4 * 1024 * 1024
+        relay = ffmpeg_encoder._FrameRelay(limit_bytes=limit, stop=threading.Event())
+        relay.start()
+        payload = os.urandom(8 * limit)
+
+        def write_everything() -> None:
+            view = memoryview(payload)
+            while view:
+                view = view[os.write(relay.input_fd, view) :]
+            relay.release_input()
+
+        writer = threading.Thread(target=write_everything, daemon=True)
+        writer.start()
+        time.sleep(1.0)  # nobody reads yet
+        assert writer.is_alive()  # held back: the relay took in no more than its limit
+        assert limit <= relay._buffered <= limit + ffmpeg_encoder._RELAY_CHUNK_BYTES
+        received = bytearray()
+        while chunk := os.read(relay.output_fd, 1 << 20):
+            received += chunk
+        writer.join(timeout=5)
+        relay.close()
+        assert bytes(received) == payload
+
+    def test_stop_releases_a_full_relay(self) -> None:
+        """After stop, a relay whose reader is gone lets its threads end instead of hanging."""
+        stop = threading.Event()
+        relay = ffmpeg_encoder._FrameRelay(limit_bytes=1024 * 1024, stop=stop)
+        relay.start()
+        os.write(relay.input_fd, b"x" * 65_536)
+        stop.set()
+        relay.close()
+        assert all(not thread.is_alive() for thread in relay._threads)
 
     def test_callback_exception_stops_the_encode(self, tmp_path: pytest.TempPathFactory) -> None:
         """An exception from on_progress propagates (ffmpeg is killed); nothing is published."""

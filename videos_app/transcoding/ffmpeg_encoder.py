@@ -7,29 +7,34 @@ Output layout in `out_dir`::
     <rung>/index.m3u8           media playlist, e.g. 360p/index.m3u8
     <rung>/seg_00000.ts         MPEG-TS segments, 4 s each (the last may be shorter)
 
-To make the video watchable within seconds, the lowest rung is encoded first,
-by its own ffmpeg process, as an EVENT playlist that grows segment by segment.
-As soon as its first segment is written, a master listing only that rung is
-written and `on_first_playable` is called so the caller can publish it; while
-the rung grows the callback is called again with the newer segments (at most
-every PUBLISH_EVERY_S), and a last time when the rung is complete and its
-playlist has become VOD. A viewer can start from the beginning at once and
-never waits for the rest of the ladder.
+To make the video watchable within seconds, the lowest rung is encoded by its
+own ffmpeg process, as an EVENT playlist that grows segment by segment. As soon
+as its first segment is written, a master listing only that rung is written
+and `on_first_playable` is called so the caller can publish it; while the rung
+grows the callback is called again with the newer segments (at most every
+PUBLISH_EVERY_S), and a last time when the rung is complete and its playlist
+has become VOD. A viewer can start from the beginning at once and never waits
+for the rest of the ladder.
 
-The other rungs come from a second ffmpeg process that decodes the source
-once and splits it into one scaler + x264 encoder per rung; the final master
-replaces the first. It starts as soon as the lowest rung is playable and runs
-beside it at a lower CPU priority: the lowest rung keeps the CPU it needs to
-stay well ahead of a viewer, and the second process takes what it leaves idle
-(decoding and a small encoder cannot keep every core busy), so the ladder is
-done sooner than if the two ran one after the other. Keyframes are forced on
-the same 4 s grid in both processes, so segment boundaries line up across
-rungs and players can switch at any segment.
+The source is decoded once. The lowest-rung process also writes the decoded
+frames, at the top rung's size, with the audio, as a NUT stream of raw video
+into a pipe; a relay in this process holds up to FRAME_BUFFER_BYTES of them
+and feeds a second ffmpeg process that splits them into one scaler + x264
+encoder per upper rung. The buffer lets the lowest rung run several seconds
+ahead of the others, which is what makes it playable in a few seconds and
+keeps it ahead of a viewer, while the whole ladder costs one decode. The
+second process runs at a lower CPU priority so the lowest rung gets the CPU
+first; it takes what the first leaves idle. The final master replaces the
+first. Keyframes are forced on the same 4 s grid in both processes, which see
+the same timestamps, so segment boundaries line up across rungs and players
+can switch at any segment.
 """
 
 from __future__ import annotations
 
 import collections
+import contextlib
+import fcntl
 import os
 import re
 import shutil
@@ -87,10 +92,14 @@ GROWING_PROGRESS_PERIOD_S = 0.2
 # uploads and announces it); one segment's worth keeps a viewer ahead.
 PUBLISH_EVERY_S = float(SEGMENT_SECONDS)
 LIVE_PLAYLIST_SUFFIX = ".live"
-# CPU priority of the process making the upper rungs while the lowest one is still
-# being encoded: nice 5 weighs about a third of nice 0, so the lowest rung keeps
-# most of the CPU when both want it (measured with `make bench`).
+# CPU priority of the process making the upper rungs: nice 5 weighs about a third
+# of nice 0, so the lowest rung keeps most of the CPU when both want it.
 UPPER_RUNGS_NICENESS = 5
+# How far (in bytes of raw frames) the lowest rung may run ahead of the upper ones.
+# 512 MiB is 5.7 s of 1080p30 (the top rung is never bigger than 1080p): enough for
+# the lowest rung's first segment to come out at the speed of that process alone.
+FRAME_BUFFER_BYTES = 512 * 1024 * 1024
+_RELAY_CHUNK_BYTES = 1024 * 1024
 
 
 class EncodeError(Exception):
@@ -159,42 +168,55 @@ def encode_hls(
     )
     # Set when either process fails, so the other one is stopped at once.
     stop = threading.Event()
+    relay = _FrameRelay(limit_bytes=FRAME_BUFFER_BYTES, stop=stop) if upper else None
 
     def encode_lowest() -> Rendition:
-        _run_encode(
-            source_path=source_path,
-            out_dir=out_dir,
-            info=info,
-            rungs=[lowest],
+        _run_with_progress(
+            args=_lowest_rung_args(
+                source_path=source_path,
+                info=info,
+                lowest=lowest,
+                top=rungs[0],
+                frames_fd=relay.input_fd if relay else None,
+            ),
+            cwd=out_dir,
+            duration_s=info.duration_s,
             on_fraction=lambda fraction: progress.update(0, fraction),
             stage=f"the {lowest.name} rendition",
             stop=stop,
-            growing=True,
             on_tick=publisher.publish_new_segments,
+            pass_fd=relay.input_fd if relay else None,
+            after_start=relay.release_input if relay else None,
         )
         # Published complete right away, whether or not the other rungs are done.
         return publisher.finish()
 
+    for rung in rungs:
+        os.makedirs(os.path.join(out_dir, rung.name), exist_ok=True)
     lowest_run = _BackgroundRun(target=encode_lowest, stop=stop)
-    lowest_run.start()
     try:
-        lowest_run.wait_for(publisher.published_once)
-        if upper:
-            _run_encode(
-                source_path=source_path,
-                out_dir=out_dir,
-                info=info,
-                rungs=upper,
+        if relay is not None:
+            relay.start()
+        lowest_run.start()
+        if relay is not None:
+            _run_with_progress(
+                args=_upper_rungs_args(info=info, upper=upper),
+                cwd=out_dir,
+                duration_s=info.duration_s,
                 on_fraction=lambda fraction: progress.update(1, fraction),
                 stage="the " + ", ".join(rung.name for rung in upper) + " renditions",
                 stop=stop,
-                # Only while the lowest rung is still running does it have to yield.
-                niceness=UPPER_RUNGS_NICENESS if lowest_run.is_alive() else 0,
+                stdin_fd=relay.output_fd,
+                after_start=relay.release_output,
+                niceness=UPPER_RUNGS_NICENESS,
             )
     except BaseException:
         stop.set()
         lowest_run.join()  # the lowest rung's own failure, if it had one, is the cause
         raise
+    finally:
+        if relay is not None:
+            relay.close()
     first = lowest_run.result()
 
     renditions = [first]
@@ -238,7 +260,6 @@ class _LowestRungPublisher:
         self._published: list[str] = []
         self._last_publish = 0.0
         self.first_playable_s = 0.0
-        self.published_once = threading.Event()
 
     def publish_new_segments(self) -> None:
         """Publish the segments ffmpeg has finished, if there are new ones and it is time."""
@@ -278,7 +299,6 @@ class _LowestRungPublisher:
         self._last_publish = time.monotonic()
         if self._callback is not None:
             self._callback([*new, rendition.playlist, POSTER_NAME, MASTER_NAME])
-        self.published_once.set()
         return rendition
 
 
@@ -306,18 +326,10 @@ class _BackgroundRun:
     def start(self) -> None:
         self._thread.start()
 
-    def is_alive(self) -> bool:
-        return self._thread.is_alive()
-
-    def wait_for(self, event: threading.Event) -> None:
-        """Block until `event` is set or the run has ended; raise its failure if it failed."""
-        while not event.wait(0.05) and self._thread.is_alive():
-            pass
-        if not self._thread.is_alive():
-            self.join()
-
     def join(self) -> None:
         """Wait for the end; raise the target's own failure (being stopped is not one)."""
+        if self._thread.ident is None:
+            return  # never started
         self._thread.join()
         if self._error is not None and not isinstance(self._error, _Stopped):
             raise self._error
@@ -327,6 +339,109 @@ class _BackgroundRun:
         if self._result is None:
             raise EncodeError("the encode was stopped before it finished")
         return self._result
+
+
+class _FrameRelay:
+    """Moves the decoded frames from the lowest-rung process to the upper-rungs process.
+
+    ffmpeg writes into one pipe (`input_fd`) and reads another (`output_fd`);
+    one thread reads the first into a queue of at most `limit_bytes`, another
+    writes the queue into the second. When the queue is full the first process
+    waits on its pipe, so it never runs further ahead than the buffer allows.
+    """
+
+    def __init__(self, *, limit_bytes: int, stop: threading.Event) -> None:
+        self._limit = limit_bytes
+        self._stop = stop
+        self._read_end, self.input_fd = os.pipe()
+        self.output_fd, self._write_end = os.pipe()
+        for fd in (self.input_fd, self.output_fd):
+            _widen_pipe(fd)
+        self._open_child_ends = [self.input_fd, self.output_fd]
+        self._chunks: collections.deque[bytes] = collections.deque()
+        self._buffered = 0
+        self._ended = False
+        self._changed = threading.Condition()
+        self._threads = [
+            threading.Thread(target=self._take_in, daemon=True),
+            threading.Thread(target=self._hand_out, daemon=True),
+        ]
+
+    def start(self) -> None:
+        for thread in self._threads:
+            thread.start()
+
+    def _take_in(self) -> None:
+        try:
+            while True:
+                with self._changed:
+                    while self._buffered >= self._limit and not self._stop.is_set():
+                        self._changed.wait(0.5)
+                if self._stop.is_set():
+                    return
+                data = os.read(self._read_end, _RELAY_CHUNK_BYTES)
+                with self._changed:
+                    if data:
+                        self._chunks.append(data)
+                        self._buffered += len(data)
+                    else:
+                        self._ended = True
+                    self._changed.notify_all()
+                if not data:
+                    return
+        finally:
+            os.close(self._read_end)
+
+    def _hand_out(self) -> None:
+        try:
+            while True:
+                with self._changed:
+                    while not self._chunks and not self._ended and not self._stop.is_set():
+                        self._changed.wait(0.5)
+                    if self._stop.is_set() or not self._chunks:
+                        return  # stopped, or everything was handed over
+                    data = self._chunks.popleft()
+                    self._buffered -= len(data)
+                    self._changed.notify_all()
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(self._write_end, view) :]
+        except OSError:
+            return  # the reading ffmpeg is gone; its own exit status says why
+        finally:
+            os.close(self._write_end)
+
+    def release_input(self) -> None:
+        """Once the writing ffmpeg has its copy: without ours, its exit reads as the end."""
+        if self.input_fd in self._open_child_ends:
+            self._open_child_ends.remove(self.input_fd)
+            os.close(self.input_fd)
+
+    def release_output(self) -> None:
+        """Once the reading ffmpeg has its copy: without ours, its exit breaks the pipe."""
+        if self.output_fd in self._open_child_ends:
+            self._open_child_ends.remove(self.output_fd)
+            os.close(self.output_fd)
+
+    def close(self) -> None:
+        """After both processes ended (or failed to start): let the threads finish."""
+        self.release_input()
+        self.release_output()
+        with self._changed:
+            self._changed.notify_all()
+        for thread in self._threads:
+            if thread.ident is not None:
+                thread.join(timeout=5)
+
+
+def _widen_pipe(fd: int) -> None:
+    # A 64 KiB pipe (Linux's default) moves a 3 MB frame in 48 system calls; 1 MiB in 3.
+    set_size = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if set_size is None:
+        return
+    # Above this system's limit it fails, and the default size only costs more calls.
+    with contextlib.suppress(OSError):
+        fcntl.fcntl(fd, set_size, _RELAY_CHUNK_BYTES)
 
 
 def _live_playlist_path(*, out_dir: str, rung: Rung) -> str:
@@ -368,11 +483,11 @@ def _clear_previous_output(*, out_dir: str, rungs: Sequence[Rung]) -> None:
 
 
 def _process_weights(*, info: SourceInfo, lowest: Rung, upper: Sequence[Rung]) -> list[float]:
-    decode = _DECODE_COST_FACTOR * info.width * info.height
-    first = decode + lowest.width * lowest.height
+    # The first process decodes; the second only scales and encodes.
+    first = _DECODE_COST_FACTOR * info.width * info.height + lowest.width * lowest.height
     if not upper:
         return [first]
-    return [first, decode + sum(r.width * r.height for r in upper)]
+    return [first, sum(r.width * r.height for r in upper)]
 
 
 class _ProgressTracker:
@@ -401,21 +516,34 @@ class _ProgressTracker:
             self._callback(1.0)
 
 
-def _filter_graph(*, rungs: Sequence[Rung]) -> str:
-    # The rate is fixed before the split so every rung sees the same frames
-    # and the forced keyframes land on the same timestamps in every process.
-    rate = ffmpeg_frame_rate(fps=rungs[0].fps)
-    head = f"[0:v:0]fps={rate}"
-    scaled = [
-        # setsar=1: the rung size already is the display size, so pixels are square.
-        f"scale={rung.width}:{rung.height},setsar=1,format=yuv420p[v{index}]"
-        for index, rung in enumerate(rungs)
-    ]
+def _lowest_rung_graph(*, lowest: Rung, top: Rung | None) -> str:
+    # The rate is fixed first, so both processes see the same frames and the
+    # forced keyframes land on the same timestamps in every rung.
+    rate = ffmpeg_frame_rate(fps=lowest.fps)
+    if top is None:
+        return f"[0:v:0]fps={rate},{_scale_chain(lowest)}[v0]"
+    # The upper rungs get the frames at the top rung's size: never bigger than
+    # they need, so the relay carries no more bytes than necessary.
+    return (
+        f"[0:v:0]fps={rate},{_scale_chain(top)},split=2[frames][lowest];"
+        f"[lowest]{_scale_chain(lowest)}[v0]"
+    )
+
+
+def _upper_rungs_graph(*, rungs: Sequence[Rung]) -> str:
     if len(rungs) == 1:
-        return f"{head},{scaled[0]}"
+        return f"[0:v:0]{_scale_chain(rungs[0])}[v0]"
     labels = "".join(f"[s{index}]" for index in range(len(rungs)))
-    branches = ";".join(f"[s{index}]{chain}" for index, chain in enumerate(scaled))
-    return f"{head},split={len(rungs)}{labels};{branches}"
+    branches = ";".join(
+        f"[s{index}]{_scale_chain(rung)}[v{index}]" for index, rung in enumerate(rungs)
+    )
+    return f"[0:v:0]split={len(rungs)}{labels};{branches}"
+
+
+def _scale_chain(rung: Rung) -> str:
+    # setsar=1: the rung size already is the display size, so pixels are square.
+    # Scaling to the size a frame already has is a pass-through in ffmpeg.
+    return f"scale={rung.width}:{rung.height},setsar=1,format=yuv420p"
 
 
 def audio_is_copied(*, info: SourceInfo, rung: Rung) -> bool:
@@ -485,51 +613,62 @@ def _flatten(options: dict[str, str]) -> list[str]:
     return [part for pair in options.items() for part in pair]
 
 
-def _run_encode(
-    *,
-    source_path: str,
-    out_dir: str,
-    info: SourceInfo,
-    rungs: Sequence[Rung],
-    on_fraction: Callable[[float], None],
-    stage: str,
-    stop: threading.Event,
-    growing: bool = False,
-    on_tick: Callable[[], None] | None = None,
-    niceness: int = 0,
-) -> None:
-    for rung in rungs:
-        os.makedirs(os.path.join(out_dir, rung.name), exist_ok=True)
-    # -progress writes key=value lines to stdout; errors alone go to stderr. A
-    # growing rung reports more often, so a finished segment is noticed sooner.
-    period = GROWING_PROGRESS_PERIOD_S if growing else PROGRESS_PERIOD_S
+def _lowest_rung_args(
+    *, source_path: str, info: SourceInfo, lowest: Rung, top: Rung | None, frames_fd: int | None
+) -> list[str]:
+    """Decode the source, encode the lowest rung and, given `frames_fd`, write the frames there."""
     args = [
-        *_nice_prefix(niceness),
         ffmpeg_exe(),
         *_QUIET,
-        "-nostats",
-        "-progress",
-        "pipe:1",
-        "-stats_period",
-        f"{period:g}",
+        *_progress_args(period=GROWING_PROGRESS_PERIOD_S),
+        "-i",
+        os.path.abspath(source_path),
+        "-filter_complex",
+        _lowest_rung_graph(lowest=lowest, top=top if frames_fd is not None else None),
+        *_rung_output_args(
+            rung=lowest,
+            index=0,
+            growing=True,
+            copy_audio=audio_is_copied(info=info, rung=lowest),
+        ),
     ]
-    args += ["-i", os.path.abspath(source_path), "-filter_complex", _filter_graph(rungs=rungs)]
-    for index, rung in enumerate(rungs):
+    if frames_fd is not None:
+        args += ["-map", "[frames]", "-c:v", "rawvideo"]
+        if info.has_audio:
+            # AAC goes across as it is (the upper rungs may copy it); anything else as PCM.
+            audio_codec = "copy" if info.audio_codec == "aac" else "pcm_s16le"
+            args += ["-map", "0:a:0", "-c:a", audio_codec]
+        args += ["-f", "nut", f"pipe:{frames_fd}"]
+    return args
+
+
+def _upper_rungs_args(*, info: SourceInfo, upper: Sequence[Rung]) -> list[str]:
+    """Encode the upper rungs from the relayed frames, read on stdin."""
+    args = [
+        ffmpeg_exe(),
+        *_QUIET,
+        *_progress_args(period=PROGRESS_PERIOD_S),
+        "-f",
+        "nut",
+        "-i",
+        "pipe:0",
+        "-filter_complex",
+        _upper_rungs_graph(rungs=upper),
+    ]
+    for index, rung in enumerate(upper):
         args += _rung_output_args(
             rung=rung,
             index=index,
-            growing=growing,
+            growing=False,
             copy_audio=audio_is_copied(info=info, rung=rung),
         )
-    _run_with_progress(
-        args=args,
-        cwd=out_dir,
-        duration_s=info.duration_s,
-        on_fraction=on_fraction,
-        stage=stage,
-        stop=stop,
-        on_tick=on_tick,
-    )
+    return args
+
+
+def _progress_args(*, period: float) -> list[str]:
+    # -progress writes key=value lines to stdout; errors alone go to stderr. The
+    # growing rung reports more often, so a finished segment is noticed sooner.
+    return ["-nostats", "-progress", "pipe:1", "-stats_period", f"{period:g}"]
 
 
 def _nice_prefix(niceness: int) -> list[str]:
@@ -547,19 +686,27 @@ def _run_with_progress(
     stage: str,
     stop: threading.Event,
     on_tick: Callable[[], None] | None = None,
+    pass_fd: int | None = None,
+    stdin_fd: int | None = None,
+    after_start: Callable[[], None] | None = None,
+    niceness: int = 0,
 ) -> None:
     process = subprocess.Popen(
-        args,
+        [*_nice_prefix(niceness), *args],
         cwd=cwd,
-        stdin=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL if stdin_fd is None else stdin_fd,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        pass_fds=() if pass_fd is None else (pass_fd,),
         text=True,
         errors="replace",
     )
+    if after_start is not None:
+        after_start()
     stderr_tail: collections.deque[str] = collections.deque(maxlen=_STDERR_LINES_KEPT)
     last_activity = [time.monotonic()]
     stalled = threading.Event()
+    stopped = threading.Event()  # killed because the other process failed
 
     def drain_stderr() -> None:
         assert process.stderr is not None
@@ -573,6 +720,7 @@ def _run_with_progress(
                 process.kill()
                 return
             if stop.wait(1.0):
+                stopped.set()
                 process.kill()
                 return
 
@@ -602,7 +750,7 @@ def _run_with_progress(
         threads[0].join(timeout=5)
     if stalled.is_set():
         raise EncodeError(f"ffmpeg stopped making progress while encoding {stage}")
-    if stop.is_set() and process.returncode != 0:
+    if stopped.is_set() and process.returncode != 0:
         raise _Stopped(stage)
     if process.returncode != 0:
         raise EncodeError(
