@@ -6,9 +6,13 @@ and a little temporal grain, so motion search and rate control both have work
 to do. It is made once and kept under .bench/sources/.
 
 Three runs, each in its own child process so that `os.wait4` gives exactly
-its CPU seconds and the peak memory of its biggest ffmpeg:
+its CPU seconds and the peak memory of its biggest process (for ours that can
+be the Python process, which holds the frame relay between its two ffmpegs):
   ours      probe_source + encode_hls; first playable when on_first_playable
             fires (the lowest rung has a segment and the master lists it);
+            "viewer waits" replays the lowest rung's publish times for a
+            viewer who presses play at first playable and watches in real
+            time, and adds up how long playback would wait for a segment;
   baseline  PeerTube as ../shared/transcode-baseline.md describes it: the top
             rung from the original, then 480p, 360p, 720p each in its own
             ffmpeg from the top-rung output, x264 veryfast -bf 16 -b_strategy 1,
@@ -77,6 +81,7 @@ class Measurement:
     output_bytes: int
     out_dir: str
     stages: dict[str, float] = dataclasses.field(default_factory=dict)
+    viewer_wait_s: float | None = None
 
 
 # --- the source --------------------------------------------------------------
@@ -300,17 +305,39 @@ def _baseline_master(*, out_dir: str, rungs: Sequence[BaselineRung], fps: int) -
 def run_ours(*, source: str, out_dir: str) -> dict[str, float]:
     started = time.monotonic()
     first_playable: list[float] = []
+    segment_ready: list[float] = []  # when each lowest-rung segment was published, in order
     info = probe_source(source)
-    encode_hls(
-        source_path=source,
-        out_dir=out_dir,
-        info=info,
-        on_first_playable=lambda files: first_playable.append(time.monotonic() - started),
-    )
+
+    def on_first_playable(files: list[str]) -> None:
+        now = time.monotonic() - started
+        first_playable.append(now)
+        segment_ready.extend(now for name in files if name.endswith(".ts"))
+
+    encode_hls(source_path=source, out_dir=out_dir, info=info, on_first_playable=on_first_playable)
     wall = time.monotonic() - started
-    # The last call comes when the lowest rung is complete; the rest is the one big process.
+    # The last call comes when the lowest rung is complete; the upper rungs finish after it.
     stages = {"lowest rung": first_playable[-1], "other rungs": wall - first_playable[-1]}
-    return {"wall_s": wall, "first_playable_s": first_playable[0], "stages": stages}
+    return {
+        "wall_s": wall,
+        "first_playable_s": first_playable[0],
+        "stages": stages,
+        "viewer_wait_s": viewer_wait_s(segment_ready=segment_ready),
+    }
+
+
+def viewer_wait_s(*, segment_ready: Sequence[float], segment_s: float = 4.0) -> float:
+    """Seconds a viewer who presses play at first playable spends waiting for the next segment.
+
+    The viewer plays each segment in real time from the moment the first one is
+    published; whenever the next one is not there yet, playback waits for it.
+    """
+    if not segment_ready:
+        return float("nan")
+    waited = 0.0
+    for index, ready in enumerate(segment_ready):
+        needed = segment_ready[0] + index * segment_s + waited
+        waited += max(0.0, ready - needed)
+    return waited
 
 
 def run_floor(*, source: str, out_dir: str) -> dict[str, float]:
@@ -364,6 +391,7 @@ def measure(*, kind: str, source: str, out_dir: str) -> Measurement:
     return Measurement(
         kind=kind,
         stages=figures.get("stages", {}),
+        viewer_wait_s=figures.get("viewer_wait_s"),
         wall_s=figures["wall_s"],
         first_playable_s=None if first != first else first,  # NaN: the floor plays nothing
         cpu_s=usage.ru_utime + usage.ru_stime,
@@ -558,6 +586,7 @@ def _median(measurements: list[Measurement]) -> Measurement:
         peak_rss_mb=max(m.peak_rss_mb for m in measurements),
         output_bytes=measurements[-1].output_bytes,
         out_dir=measurements[-1].out_dir,
+        viewer_wait_s=middle([m.viewer_wait_s for m in measurements]),
     )
 
 
@@ -581,6 +610,8 @@ def _figures(
         bytes_ratio=round(ours.output_bytes / baseline.output_bytes, 3),
         peak_rss_mb=round(ours.peak_rss_mb, 1),
     )
+    if ours.viewer_wait_s is not None:
+        figures["viewer_wait_s"] = round(ours.viewer_wait_s, 2)
     if scores.get("ours") and scores.get("baseline"):
         common = [name for name in scores["ours"] if name in scores["baseline"]]
         figures["vmaf_delta_min"] = round(
@@ -614,6 +645,11 @@ def _print_report(
         "full ladder, s",
         [fmt(summary[k].wall_s, "{:.2f}") for k in columns],
         _verdict(figures, "ladder_ratio", TARGET_LADDER_RATIO, at_most=True),
+    )
+    row(
+        "viewer waits, s",
+        [fmt(summary[k].viewer_wait_s, "{:.2f}") for k in columns],
+        "pressing play at first playable, then watching in real time",
     )
     row("CPU, s", [fmt(summary[k].cpu_s, "{:.1f}") for k in columns])
     row("peak memory, MB", [fmt(summary[k].peak_rss_mb, "{:.0f}") for k in columns])

@@ -667,10 +667,10 @@ class TestEncode:
         assert "\n" not in reason and len(reason) < 300
 
     @pytest.mark.parametrize(
-        ("broken", "stage", "other"),
+        ("broken", "stage"),
         [
-            ("_upper_rungs_args", "the 480p renditions", 0),
-            ("_lowest_rung_args", "the 360p rendition", 1),
+            ("_upper_rungs_args", "the 480p renditions"),
+            ("_lowest_rung_args", "the 360p rendition"),
         ],
     )
     def test_a_failing_process_stops_the_other_and_the_reason_is_its_own(
@@ -679,7 +679,6 @@ class TestEncode:
         monkeypatch: pytest.MonkeyPatch,
         broken: str,
         stage: str,
-        other: int,
     ) -> None:
         """Either encoder failing ends the encode at once, blaming the one that failed."""
         source = make_sample(
@@ -711,10 +710,30 @@ class TestEncode:
             )
         # Not the other process's complaint (an empty input, or being killed).
         assert caught.value.reason.startswith(f"ffmpeg failed while encoding {stage}")
-        assert len(encoders) == 2 and all(p.returncode is not None for p in encoders)
-        assert encoders[1 - other].returncode > 0
-        # The other had 30 s of video left: it ended early (killed, or out of input).
-        assert encoders[other].returncode != 0
+        if broken == "_upper_rungs_args":
+            lowest, upper = encoders
+            assert upper.returncode > 0
+            # The 360p process had most of 30 s of video left: it was killed, not waited for.
+            assert lowest.returncode is not None and lowest.returncode < 0
+        else:
+            # The upper rungs start only once the lowest rung is playable, which it never was.
+            assert len(encoders) == 1 and encoders[0].returncode > 0
+
+    def test_a_small_relay_buffer_only_slows_the_lowest_rung(
+        self, tmp_path: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """With room for 3 frames the relay fills before 360p is playable; nothing deadlocks."""
+        frame_bytes = 854 * 480 * 3 // 2
+        monkeypatch.setattr(ffmpeg_encoder, "FRAME_BUFFER_BYTES", 3 * frame_bytes)
+        monkeypatch.setattr(ffmpeg_encoder, "STALL_TIMEOUT_S", 20.0)  # a deadlock fails fast
+        run = run_encode(str(tmp_path), width=854, height=480, seconds=6)
+        assert [uri for _, uri in parse_master(run.result.master_path)] == [
+            "360p/index.m3u8",
+            "480p/index.m3u8",
+        ]
+        for rung in ("360p", "480p"):
+            playlist = os.path.join(run.out_dir, rung, "index.m3u8")
+            assert sum(extinf_durations(playlist)) == pytest.approx(6.0, abs=0.1)
 
 
 class TestFrameRelay:

@@ -23,9 +23,10 @@ and feeds a second ffmpeg process that splits them into one scaler + x264
 encoder per upper rung. The buffer lets the lowest rung run several seconds
 ahead of the others, which is what makes it playable in a few seconds and
 keeps it ahead of a viewer, while the whole ladder costs one decode. The
-second process runs at a lower CPU priority so the lowest rung gets the CPU
-first; it takes what the first leaves idle. The final master replaces the
-first. Keyframes are forced on the same 4 s grid in both processes, which see
+second process starts once the lowest rung is playable (or the buffer is
+full, whichever comes first) and runs at a lower CPU priority, so the lowest
+rung gets the CPU first and the second takes what it leaves idle. The final
+master replaces the first. Keyframes are forced on the same 4 s grid in both processes, which see
 the same timestamps, so segment boundaries line up across rungs and players
 can switch at any segment.
 """
@@ -55,8 +56,10 @@ MASTER_NAME = "master.m3u8"
 POSTER_NAME = "poster.jpg"
 PLAYLIST_NAME = "index.m3u8"
 SEGMENT_PATTERN = "seg_%05d.ts"
-# A healthy encode reports progress at least every couple of seconds; silence this
-# long means ffmpeg is wedged on a bad input and the worker should not wait forever.
+# A healthy encode moves its output time on every couple of seconds; standing still
+# this long means ffmpeg is wedged (a bad input, a pipe nobody drains) and the worker
+# should not wait forever. ffmpeg keeps printing reports while wedged, so the output
+# time is what counts, not the reports.
 STALL_TIMEOUT_S = 300.0
 # Decoding (and splitting) costs roughly this share of encoding the same pixels;
 # only used to weigh the two processes in the progress figure.
@@ -199,6 +202,12 @@ def encode_hls(
             relay.start()
         lowest_run.start()
         if relay is not None:
+            # Until the lowest rung is playable it has the CPU to itself while its frames
+            # gather in the relay; the upper rungs start then, or once the relay is full.
+            while not (publisher.published_once.wait(0.05) or relay.full.is_set()):
+                if lowest_run.ended():
+                    lowest_run.join()  # its failure, if it failed, ends the encode here
+                    break
             _run_with_progress(
                 args=_upper_rungs_args(info=info, upper=upper),
                 cwd=out_dir,
@@ -260,6 +269,7 @@ class _LowestRungPublisher:
         self._published: list[str] = []
         self._last_publish = 0.0
         self.first_playable_s = 0.0
+        self.published_once = threading.Event()
 
     def publish_new_segments(self) -> None:
         """Publish the segments ffmpeg has finished, if there are new ones and it is time."""
@@ -299,6 +309,7 @@ class _LowestRungPublisher:
         self._last_publish = time.monotonic()
         if self._callback is not None:
             self._callback([*new, rendition.playlist, POSTER_NAME, MASTER_NAME])
+        self.published_once.set()
         return rendition
 
 
@@ -325,6 +336,9 @@ class _BackgroundRun:
 
     def start(self) -> None:
         self._thread.start()
+
+    def ended(self) -> bool:
+        return self._thread.ident is not None and not self._thread.is_alive()
 
     def join(self) -> None:
         """Wait for the end; raise the target's own failure (being stopped is not one)."""
@@ -362,6 +376,7 @@ class _FrameRelay:
         self._buffered = 0
         self._ended = False
         self._changed = threading.Condition()
+        self.full = threading.Event()  # the buffer has reached its limit at least once
         self._threads = [
             threading.Thread(target=self._take_in, daemon=True),
             threading.Thread(target=self._hand_out, daemon=True),
@@ -376,6 +391,7 @@ class _FrameRelay:
             while True:
                 with self._changed:
                     while self._buffered >= self._limit and not self._stop.is_set():
+                        self.full.set()
                         self._changed.wait(0.5)
                 if self._stop.is_set():
                     return
@@ -732,14 +748,20 @@ def _run_with_progress(
         thread.start()
     try:
         assert process.stdout is not None
+        furthest_us = -1
         for line in process.stdout:
-            last_activity[0] = time.monotonic()
-            if line.startswith("out_time_us=") and duration_s > 0:
+            if line.startswith("out_time_us="):
                 value = line.split("=", 1)[1].strip()
-                if value.lstrip("-").isdigit():
-                    on_fraction(int(value) / 1_000_000 / duration_s)
-            elif line.startswith("progress=") and on_tick is not None:
-                on_tick()  # the end of one report: ffmpeg has moved on since the last
+                if value.lstrip("-").isdigit() and int(value) > furthest_us:
+                    furthest_us = int(value)
+                    last_activity[0] = time.monotonic()
+                    if duration_s > 0:
+                        on_fraction(furthest_us / 1_000_000 / duration_s)
+            elif line.startswith("progress="):
+                if line.strip() == "progress=end":
+                    last_activity[0] = time.monotonic()
+                if on_tick is not None:
+                    on_tick()  # the end of one report: ffmpeg has moved on since the last
         process.wait()
     except BaseException:
         # A callback asked us to stop (or we are being torn down): do not leave ffmpeg running.
