@@ -45,7 +45,7 @@ if REPO_ROOT not in sys.path:
     sys.path.insert(0, REPO_ROOT)
 
 from bench.results import BENCH_DIR, record  # noqa: E402
-from videos_app.transcoding.ffmpeg_encoder import encode_hls  # noqa: E402
+from videos_app.transcoding.ffmpeg_encoder import SEGMENT_SECONDS, encode_hls  # noqa: E402
 from videos_app.transcoding.ladder import build_ladder  # noqa: E402
 from videos_app.transcoding.probe import ffmpeg_exe, probe_source  # noqa: E402
 
@@ -325,7 +325,7 @@ def run_ours(*, source: str, out_dir: str) -> dict[str, float]:
     }
 
 
-def viewer_wait_s(*, segment_ready: Sequence[float], segment_s: float = 4.0) -> float:
+def viewer_wait_s(*, segment_ready: Sequence[float], segment_s: float = SEGMENT_SECONDS) -> float:
     """Seconds a viewer who presses play at first playable spends waiting for the next segment.
 
     The viewer plays each segment in real time from the moment the first one is

@@ -26,9 +26,9 @@ keeps it ahead of a viewer, while the whole ladder costs one decode. The
 second process starts once the lowest rung is playable (or the buffer is
 full, whichever comes first) and runs at a lower CPU priority, so the lowest
 rung gets the CPU first and the second takes what it leaves idle. The final
-master replaces the first. Keyframes are forced on the same 4 s grid in both processes, which see
-the same timestamps, so segment boundaries line up across rungs and players
-can switch at any segment.
+master replaces the first. Keyframes are forced on the same 4 s grid in both
+processes, which see the same timestamps, so segment boundaries line up
+across rungs and players can switch at any segment.
 """
 
 from __future__ import annotations
@@ -371,7 +371,7 @@ class _FrameRelay:
         self.output_fd, self._write_end = os.pipe()
         for fd in (self.input_fd, self.output_fd):
             _widen_pipe(fd)
-        self._open_child_ends = [self.input_fd, self.output_fd]
+        self._open_child_ends = {self.input_fd, self.output_fd}
         self._chunks: collections.deque[bytes] = collections.deque()
         self._buffered = 0
         self._ended = False
@@ -429,15 +429,16 @@ class _FrameRelay:
 
     def release_input(self) -> None:
         """Once the writing ffmpeg has its copy: without ours, its exit reads as the end."""
-        if self.input_fd in self._open_child_ends:
-            self._open_child_ends.remove(self.input_fd)
-            os.close(self.input_fd)
+        self._release(self.input_fd)
 
     def release_output(self) -> None:
         """Once the reading ffmpeg has its copy: without ours, its exit breaks the pipe."""
-        if self.output_fd in self._open_child_ends:
-            self._open_child_ends.remove(self.output_fd)
-            os.close(self.output_fd)
+        self._release(self.output_fd)
+
+    def _release(self, fd: int) -> None:
+        if fd in self._open_child_ends:
+            self._open_child_ends.discard(fd)
+            os.close(fd)
 
     def close(self) -> None:
         """After both processes ended (or failed to start): let the threads finish."""
