@@ -118,7 +118,10 @@ def start_dynamodb_local(
     else:
         db_dir.mkdir(parents=True, exist_ok=True)
         args += ["-dbPath", str(db_dir)]
-    process = _spawn(args, log_path=log_path)
+    # Telemetry off: the local stack works offline and reports nothing to anyone. Its
+    # working directory is its own, so nothing it writes lands in the project tree.
+    env = {**os.environ, "DDB_LOCAL_TELEMETRY": "0"}
+    process = _spawn(args, log_path=log_path, env=env, cwd=DYNAMODB_LOCAL_DIR)
     managed = ManagedProcess("DynamoDB Local", process, port, log_path)
     try:
         wait_for_port(port, process, managed.name)

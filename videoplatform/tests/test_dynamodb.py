@@ -574,3 +574,19 @@ class TestPagination:
         """The home page answers a garbage ``after`` cursor with its first page."""
         response = client.get("/", {"after": "not-a-cursor"})
         assert response.status_code == 200
+
+
+def test_dynamodb_local_runs_offline_outside_the_project_tree():
+    """DynamoDB Local sends telemetry unless told not to, and writes its installation
+    id into its working directory: the server the stack starts does neither."""
+    from pathlib import Path
+
+    from videoplatform.local_servers import BASE_DIR
+    from videoplatform.testing.servers import stack_server
+
+    pid = stack_server("dynamodb").process.pid
+    environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    assert b"DDB_LOCAL_TELEMETRY=0" in environ
+    cwd = Path(f"/proc/{pid}/cwd").resolve()
+    assert cwd != BASE_DIR.resolve()
+    assert not (cwd / "dynamodb-local-metadata.json").exists()
