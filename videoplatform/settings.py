@@ -233,6 +233,10 @@ VIDEO_MAX_BYTES = env_int("VIDEO_MAX_BYTES", 2 * 1024**3)
 TRANSCODE_LEASE_S = env_int("TRANSCODE_LEASE_S", 60)
 TRANSCODE_MAX_ATTEMPTS = env_int("TRANSCODE_MAX_ATTEMPTS", 3)
 TRANSCODE_WORK_DIR = env("TRANSCODE_WORK_DIR", "")
+# Raw frames the ffmpeg backend may hold between its two processes (see
+# videos_app/transcoding/ffmpeg_encoder.py); smaller saves memory, larger lets the
+# lowest rung come out sooner.
+TRANSCODE_FRAME_BUFFER_MB = env_int("TRANSCODE_FRAME_BUFFER_MB", 512)
 MEDIACONVERT_ROLE_ARN = env("MEDIACONVERT_ROLE_ARN")
 MEDIACONVERT_QUEUE = env("MEDIACONVERT_QUEUE")
 MEDIACONVERT_APP_TAG = env("MEDIACONVERT_APP_TAG", "videoapp")

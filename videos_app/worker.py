@@ -237,6 +237,7 @@ class TranscodeWorker:
                 info=info,
                 on_progress=on_progress,
                 on_first_playable=on_first_playable,
+                frame_buffer_bytes=settings.TRANSCODE_FRAME_BUFFER_MB * 1024 * 1024,
             )
             if keeper.lost.is_set():
                 logger.warning("lease on %s lost; its result is discarded", video.video_id)

@@ -73,6 +73,27 @@ class TestTranscodePipeline:
         home = client.get("/")
         assert video.video_id.encode() in home.content
 
+    @override_settings(TRANSCODE_FRAME_BUFFER_MB=3)
+    def test_frame_buffer_setting_bounds_the_relay(
+        self, creator, creator_channel, sample_480p, monkeypatch
+    ):
+        """TRANSCODE_FRAME_BUFFER_MB is the relay's limit, and a small one still finishes."""
+        from videos_app.transcoding import ffmpeg_encoder
+
+        limits = []
+        real_relay = ffmpeg_encoder._FrameRelay
+
+        def recording_relay(*, limit_bytes, stop):
+            limits.append(limit_bytes)
+            return real_relay(limit_bytes=limit_bytes, stop=stop)
+
+        monkeypatch.setattr(ffmpeg_encoder, "_FrameRelay", recording_relay)
+        video = make_uploaded_video(actor=creator, channel=creator_channel, path=sample_480p)
+        run_worker_until_idle()
+        assert limits == [3 * 1024 * 1024]
+        video = video_get(video.video_id, consistent=True)
+        assert video.status == VideoStatus.READY, video.status_reason
+
     def test_not_a_video_fails_with_reason(self, creator, creator_channel, tmp_path):
         """A text file renamed .mp4 ends failed with a readable reason and a Retry offer."""
         path = tmp_path / "notes.mp4"

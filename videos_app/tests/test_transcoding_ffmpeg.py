@@ -145,7 +145,9 @@ def encode_commands(run: EncodeRun) -> list[list[str]]:
     return [command for command in run.ffmpeg_commands if "-filter_complex" in command]
 
 
-def run_encode(directory: str, **sample: object) -> EncodeRun:
+def run_encode(
+    directory: str, *, frame_buffer_bytes: int = ffmpeg_encoder.FRAME_BUFFER_BYTES, **sample: object
+) -> EncodeRun:
     source = make_sample(os.path.join(directory, "source.mp4"), **sample)  # type: ignore[arg-type]
     out_dir = os.path.join(directory, "out")
     info = probe_source(source)
@@ -180,6 +182,7 @@ def run_encode(directory: str, **sample: object) -> EncodeRun:
             info=info,
             on_progress=run.progress.append,
             on_first_playable=on_first_playable,
+            frame_buffer_bytes=frame_buffer_bytes,
         )
     return run
 
@@ -724,13 +727,23 @@ class TestEncode:
     ) -> None:
         """With room for 3 frames the relay fills before 360p is playable; nothing deadlocks."""
         frame_bytes = 854 * 480 * 3 // 2
-        monkeypatch.setattr(ffmpeg_encoder, "FRAME_BUFFER_BYTES", 3 * frame_bytes)
         monkeypatch.setattr(ffmpeg_encoder, "STALL_TIMEOUT_S", 20.0)  # a deadlock fails fast
-        run = run_encode(str(tmp_path), width=854, height=480, seconds=6)
+        relays: list[ffmpeg_encoder._FrameRelay] = []
+        real_relay = ffmpeg_encoder._FrameRelay
+
+        def recording_relay(**kwargs: object) -> ffmpeg_encoder._FrameRelay:
+            relays.append(real_relay(**kwargs))  # type: ignore[arg-type]
+            return relays[-1]
+
+        monkeypatch.setattr(ffmpeg_encoder, "_FrameRelay", recording_relay)
+        run = run_encode(
+            str(tmp_path), width=854, height=480, seconds=6, frame_buffer_bytes=3 * frame_bytes
+        )
         assert [uri for _, uri in parse_master(run.result.master_path)] == [
             "360p/index.m3u8",
             "480p/index.m3u8",
         ]
+        assert len(relays) == 1 and relays[0].full.is_set(), "the small buffer never filled"
         for rung in ("360p", "480p"):
             playlist = os.path.join(run.out_dir, rung, "index.m3u8")
             assert sum(extinf_durations(playlist)) == pytest.approx(6.0, abs=0.1)

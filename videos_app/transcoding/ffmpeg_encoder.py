@@ -145,6 +145,7 @@ def encode_hls(
     info: SourceInfo,
     on_progress: Callable[[float], None] | None = None,
     on_first_playable: Callable[[list[str]], None] | None = None,
+    frame_buffer_bytes: int = FRAME_BUFFER_BYTES,
 ) -> EncodeResult:
     """Encode `source_path` into the HLS layout described in the module docstring.
 
@@ -154,7 +155,9 @@ def encode_hls(
     complete. Files are listed once, except the rung playlist, the poster and
     the master, which are in every call (the playlists change). `on_progress`
     gets 0.0..1.0; an exception raised from either callback stops ffmpeg and
-    propagates.
+    propagates. `frame_buffer_bytes` bounds the relay between the two processes:
+    less memory, at the cost of the upper rungs starting (and competing for the
+    CPU) before the lowest rung's first segment is out.
     """
     started = time.monotonic()
     rungs = build_ladder(info=info)
@@ -171,7 +174,7 @@ def encode_hls(
     )
     # Set when either process fails, so the other one is stopped at once.
     stop = threading.Event()
-    relay = _FrameRelay(limit_bytes=FRAME_BUFFER_BYTES, stop=stop) if upper else None
+    relay = _FrameRelay(limit_bytes=frame_buffer_bytes, stop=stop) if upper else None
 
     def encode_lowest() -> Rendition:
         _run_with_progress(
