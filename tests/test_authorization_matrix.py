@@ -399,6 +399,20 @@ def build_studio_videos(world, role, variant):
     return Target(private_text=(world.video.video_id,))
 
 
+def build_upload_parts(world, role, variant):
+    from django.test import override_settings
+
+    with override_settings(UPLOAD_MULTIPART_MIN_BYTES=1, UPLOAD_PART_BYTES=5 * 1024 * 1024):
+        video, _ = start_upload(
+            actor=world.owner, channel=world.channel, title="Large upload", size=11 * 1024**2
+        )
+    return Target(
+        kwargs={"video_id": video.video_id},
+        data={"numbers": "1"},
+        state=video_state(video.video_id),
+    )
+
+
 def build_uploaded(world, role, variant):
     video = fresh_uploading_video(world)
     return Target(kwargs={"video_id": video.video_id}, state=video_state(video.video_id))
@@ -720,6 +734,13 @@ MATRIX: dict[str, Route] = {
     "studio_videos": Route(kind=STUDIO, build=build_studio_videos, get=everyone_signed_in(200)),
     "video_uploaded": Route(kind=STUDIO, build=build_uploaded, post=owner_or_staff(200)),
     "video_cancel": Route(kind=STUDIO, build=build_uploaded, post=owner_or_staff(200)),
+    "video_upload_parts": Route(
+        # Signs part URLs for the owner's upload; stores nothing.
+        kind=STUDIO,
+        build=build_upload_parts,
+        post=owner_or_staff(200),
+        changes=frozenset(),
+    ),
     "video_status": Route(kind=STUDIO, build=video_kwargs, get=owner_or_staff(200)),
     "video_edit": Route(
         kind=STUDIO,

@@ -230,6 +230,10 @@ CSRF_FAILURE_VIEW = "videoplatform.views.csrf_failure"
 # --- Videos ------------------------------------------------------------------------
 TRANSCODER_BACKEND = env("TRANSCODER_BACKEND", "ffmpeg")  # "ffmpeg" | "mediaconvert"
 VIDEO_MAX_BYTES = env_int("VIDEO_MAX_BYTES", 2 * 1024**3)
+# Files from this size up go as a multipart upload the browser can retry part by part
+# and resume after a reload; smaller ones as one presigned POST.
+UPLOAD_MULTIPART_MIN_BYTES = env_int("UPLOAD_MULTIPART_MIN_BYTES", 64 * 1024**2)
+UPLOAD_PART_BYTES = env_int("UPLOAD_PART_BYTES", 16 * 1024**2)
 TRANSCODE_LEASE_S = env_int("TRANSCODE_LEASE_S", 60)
 TRANSCODE_MAX_ATTEMPTS = env_int("TRANSCODE_MAX_ATTEMPTS", 3)
 TRANSCODE_WORK_DIR = env("TRANSCODE_WORK_DIR", "")

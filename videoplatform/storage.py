@@ -46,6 +46,77 @@ def presigned_post(
     return PresignedPost(url=post["url"], fields=post["fields"], key=key, max_bytes=max_bytes)
 
 
+@dataclass(frozen=True)
+class StoredPart:
+    number: int
+    size: int
+    etag: str
+
+
+def multipart_start(*, bucket: str, key: str, content_type: str) -> str:
+    """Begin a multipart upload of ``key``; returns its upload id."""
+    started = s3_client().create_multipart_upload(Bucket=bucket, Key=key, ContentType=content_type)
+    return started["UploadId"]
+
+
+def multipart_part_url(*, bucket: str, key: str, upload_id: str, number: int, size: int) -> str:
+    """A presigned PUT for one part. Its Content-Length is signed, so storage refuses a
+    part of any other size."""
+    return s3_presign_client().generate_presigned_url(
+        "upload_part",
+        Params={
+            "Bucket": bucket,
+            "Key": key,
+            "UploadId": upload_id,
+            "PartNumber": number,
+            "ContentLength": size,
+        },
+        ExpiresIn=settings.UPLOAD_URL_EXPIRY_S,
+    )
+
+
+def multipart_parts(*, bucket: str, key: str, upload_id: str) -> list[StoredPart] | None:
+    """The parts storage holds for the upload, by number; None when the upload is gone."""
+    parts: list[StoredPart] = []
+    try:
+        for page in (
+            s3_client()
+            .get_paginator("list_parts")
+            .paginate(Bucket=bucket, Key=key, UploadId=upload_id)
+        ):
+            parts += [
+                StoredPart(number=int(p["PartNumber"]), size=int(p["Size"]), etag=p["ETag"])
+                for p in page.get("Parts", [])
+            ]
+    except ClientError as error:
+        if _error_code(error) in {"NoSuchUpload", "404", "NotFound"}:
+            return None
+        raise
+    return sorted(parts, key=lambda part: part.number)
+
+
+def multipart_complete(*, bucket: str, key: str, upload_id: str, parts: list[StoredPart]) -> None:
+    s3_client().complete_multipart_upload(
+        Bucket=bucket,
+        Key=key,
+        UploadId=upload_id,
+        MultipartUpload={"Parts": [{"PartNumber": p.number, "ETag": p.etag} for p in parts]},
+    )
+
+
+def multipart_abort(*, bucket: str, key: str, upload_id: str) -> None:
+    """Drop the upload and every part stored for it; an upload already gone is fine."""
+    try:
+        s3_client().abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
+    except ClientError as error:
+        if _error_code(error) not in {"NoSuchUpload", "404", "NotFound"}:
+            raise
+
+
+def _error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
 def head_object(*, bucket: str, key: str) -> StoredObject | None:
     try:
         head = s3_client().head_object(Bucket=bucket, Key=key)
@@ -115,8 +186,12 @@ def media_url(key: str | None) -> str:
     return media_storage().url(key)
 
 
+UNFINISHED_UPLOAD_DAYS = 7
+
+
 def ensure_buckets(*, stdout=None) -> list[str]:
-    """Create the raw and media buckets with the CORS rules browser uploads need."""
+    """Create the raw and media buckets with the CORS rules browser uploads need, and
+    a lifecycle rule that drops multipart uploads left unfinished for a week."""
     client = s3_client()
     existing = {b["Name"] for b in client.list_buckets().get("Buckets", [])}
     done = []
@@ -142,4 +217,20 @@ def ensure_buckets(*, stdout=None) -> list[str]:
                 ]
             },
         )
+    # A large upload the creator never finished or resumed: storage drops its parts.
+    client.put_bucket_lifecycle_configuration(
+        Bucket=settings.S3_RAW_BUCKET,
+        LifecycleConfiguration={
+            "Rules": [
+                {
+                    "ID": "abort-unfinished-uploads",
+                    "Filter": {"Prefix": "raw/"},
+                    "Status": "Enabled",
+                    "AbortIncompleteMultipartUpload": {
+                        "DaysAfterInitiation": UNFINISHED_UPLOAD_DAYS
+                    },
+                }
+            ]
+        },
+    )
     return done

@@ -132,6 +132,12 @@ class Video(Model):
     poster_key = UnicodeAttribute(null=True)
     playlist_key = UnicodeAttribute(null=True)
 
+    # A large file goes up as a resumable multipart upload: its id, the part size and the
+    # size the browser declared (which fixes every part's size).
+    upload_id = UnicodeAttribute(null=True)
+    upload_part_bytes = NumberAttribute(null=True)
+    upload_bytes = NumberAttribute(null=True)
+
     # Transcode job state: a worker holds a lease it renews; an expired lease is requeued.
     job_id = UnicodeAttribute(null=True)
     attempts = NumberAttribute(default=0)

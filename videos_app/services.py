@@ -7,6 +7,7 @@ final state.
 
 import logging
 import re
+from dataclasses import dataclass
 
 from django.conf import settings
 from pynamodb.exceptions import TransactWriteError, UpdateError
@@ -32,6 +33,22 @@ logger = logging.getLogger(__name__)
 TITLE_MAX = 100
 DESCRIPTION_MAX = 5000
 SOURCE_NAME = "source"
+
+
+# S3's limits for a multipart upload: at most 10,000 parts, each at least 5 MiB but
+# the last.
+MAX_PARTS = 10_000
+MIN_PART_BYTES = 5 * 1024**2
+PART_URLS_PER_REQUEST = 50
+
+
+@dataclass(frozen=True)
+class MultipartUpload:
+    """A large file's upload: the browser PUTs `parts` parts of `part_bytes` (the last
+    one shorter) to URLs it asks for as it goes."""
+
+    part_bytes: int
+    parts: int
 
 
 def raw_key(video_id: str) -> str:
@@ -118,8 +135,9 @@ def video_create_upload(
     visibility: str,
     content_type: str,
     size: int,
-) -> tuple[Video, storage.PresignedPost]:
-    """Create the Video (``uploading``) and a presigned POST for exactly its source key."""
+) -> tuple[Video, storage.PresignedPost | MultipartUpload]:
+    """Create the Video (``uploading``) and the way its file goes to exactly its source
+    key: a presigned POST, or from UPLOAD_MULTIPART_MIN_BYTES up a multipart upload."""
     if not getattr(actor, "is_authenticated", False):
         raise PermissionDenied("Log in to upload videos.")
     if actor.is_banned:
@@ -161,6 +179,20 @@ def video_create_upload(
         source_key=None,
     )
     video.source_key = raw_key(video.video_id)
+    if size >= settings.UPLOAD_MULTIPART_MIN_BYTES:
+        part_bytes = _part_bytes(size)
+        video.upload_id = storage.multipart_start(
+            bucket=settings.S3_RAW_BUCKET, key=video.source_key, content_type=content_type
+        )
+        video.upload_part_bytes, video.upload_bytes = part_bytes, size
+        try:
+            video.save(condition=Video.video_id.does_not_exist())
+        except Exception:
+            storage.multipart_abort(
+                bucket=settings.S3_RAW_BUCKET, key=video.source_key, upload_id=video.upload_id
+            )
+            raise
+        return video, MultipartUpload(part_bytes=part_bytes, parts=-(-size // part_bytes))
     video.save(condition=Video.video_id.does_not_exist())
     post = storage.presigned_post(
         bucket=settings.S3_RAW_BUCKET,
@@ -172,6 +204,81 @@ def video_create_upload(
     return video, post
 
 
+def _part_bytes(size: int) -> int:
+    """The configured part size, grown (in whole MiB) when the file would need more
+    than MAX_PARTS parts."""
+    mib = 1024**2
+    wanted = max(settings.UPLOAD_PART_BYTES, MIN_PART_BYTES, -(-size // MAX_PARTS))
+    return -(-wanted // mib) * mib
+
+
+def expected_parts(video: Video) -> dict[int, int]:
+    """Part number -> size, as the declared size and part size fix them."""
+    size, part = int(video.upload_bytes), int(video.upload_part_bytes)
+    count = -(-size // part)
+    return {n: min(part, size - (n - 1) * part) for n in range(1, count + 1)}
+
+
+def _multipart_video(actor, video: Video) -> None:
+    require_manager(actor, video)
+    if video.status != VideoStatus.UPLOADING or not video.upload_id:
+        raise ApplicationError("This video is not waiting for an upload.")
+
+
+def video_upload_parts(
+    *, actor, video: Video, numbers: list[int]
+) -> tuple[dict[int, str], list[int]]:
+    """Signed PUT URLs for the asked parts, and the parts storage already holds whole
+    (so a resumed upload skips them)."""
+    _multipart_video(actor, video)
+    expected = expected_parts(video)
+    if len(numbers) > PART_URLS_PER_REQUEST or any(n not in expected for n in numbers):
+        raise ApplicationError(
+            f"Ask for at most {PART_URLS_PER_REQUEST} parts, numbered 1 to {len(expected)}."
+        )
+    stored = storage.multipart_parts(
+        bucket=settings.S3_RAW_BUCKET, key=source_key_of(video), upload_id=video.upload_id
+    )
+    if stored is None:
+        raise ApplicationError("This upload has expired. Please upload the file again.")
+    done = [p.number for p in stored if expected.get(p.number) == p.size]
+    urls = {
+        n: storage.multipart_part_url(
+            bucket=settings.S3_RAW_BUCKET,
+            key=source_key_of(video),
+            upload_id=video.upload_id,
+            number=n,
+            size=expected[n],
+        )
+        for n in numbers
+    }
+    return urls, done
+
+
+def _complete_multipart(video: Video) -> None:
+    """Join the stored parts into the source object once every part is there whole.
+    A missing or short part changes nothing: the browser can resume the upload."""
+    stored = storage.multipart_parts(
+        bucket=settings.S3_RAW_BUCKET, key=source_key_of(video), upload_id=video.upload_id
+    )
+    if stored is None:
+        return  # an earlier "complete" joined it, or it expired: the HEAD that follows tells
+    expected = expected_parts(video)
+    whole = {p.number: p for p in stored if expected.get(p.number) == p.size}
+    missing = [n for n in expected if n not in whole]
+    if missing:
+        raise ApplicationError(
+            f"The upload is incomplete: {len(missing)} of {len(expected)} parts are missing. "
+            "Choose the same file again to resume it."
+        )
+    storage.multipart_complete(
+        bucket=settings.S3_RAW_BUCKET,
+        key=source_key_of(video),
+        upload_id=video.upload_id,
+        parts=[whole[n] for n in expected],
+    )
+
+
 def video_mark_uploaded(*, actor, video: Video) -> Video:
     """The browser says the upload finished: verify the object, then submit it."""
     require_manager(actor, video)
@@ -179,6 +286,8 @@ def video_mark_uploaded(*, actor, video: Video) -> Video:
         if video.status in PENDING_STATUSES or video.status == VideoStatus.READY:
             return video  # a repeated "complete" from the browser changes nothing
         raise ApplicationError("This video is not waiting for an upload.")
+    if video.upload_id:
+        _complete_multipart(video)
     stored = storage.head_object(bucket=settings.S3_RAW_BUCKET, key=raw_key(video.video_id))
     if stored is None:
         raise ApplicationError("The upload did not arrive. Please upload the file again.")
@@ -284,6 +393,10 @@ def video_delete(*, actor, video: Video) -> None:
     so the creator can retry; a file is never left behind without its video.
     """
     require_manager(actor, video)
+    if video.upload_id and video.status == VideoStatus.UPLOADING:
+        storage.multipart_abort(
+            bucket=settings.S3_RAW_BUCKET, key=source_key_of(video), upload_id=video.upload_id
+        )
     storage.delete_object(bucket=settings.S3_RAW_BUCKET, key=source_key_of(video))
     storage.delete_prefix(bucket=settings.S3_MEDIA_BUCKET, prefix=hls_prefix(video.video_id))
     was_listed = bool(video.feed_partition)

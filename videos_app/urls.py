@@ -7,6 +7,11 @@ urlpatterns = [
     path("studio/upload/", views.upload, name="upload"),
     path("studio/videos/", views.studio_videos, name="studio_videos"),
     path("studio/videos/<str:video_id>/uploaded/", views.video_uploaded, name="video_uploaded"),
+    path(
+        "studio/videos/<str:video_id>/upload-parts/",
+        views.video_upload_parts,
+        name="video_upload_parts",
+    ),
     path("studio/videos/<str:video_id>/cancel/", views.video_cancel, name="video_cancel"),
     path("studio/videos/<str:video_id>/status/", views.video_status, name="video_status"),
     path("studio/videos/<str:video_id>/edit/", views.video_edit, name="video_edit"),

@@ -2,6 +2,7 @@
 
 import logging
 import posixpath
+import re
 from functools import wraps
 
 from django.conf import settings
@@ -80,15 +81,22 @@ def upload(request):
             return JsonResponse(
                 {"error": error.message, "field": error.field}, status=error.status_code
             )
-        return JsonResponse(
-            {
-                "video_id": video.video_id,
-                "upload": {"url": post.url, "fields": post.fields},
-                "complete_url": reverse("video_uploaded", args=[video.video_id]),
-                "cancel_url": reverse("video_cancel", args=[video.video_id]),
-                "studio_url": reverse("studio_videos"),
+        answer = {
+            "video_id": video.video_id,
+            "complete_url": reverse("video_uploaded", args=[video.video_id]),
+            "cancel_url": reverse("video_cancel", args=[video.video_id]),
+            "studio_url": reverse("studio_videos"),
+        }
+        if isinstance(post, services.MultipartUpload):
+            answer["multipart"] = {
+                "part_bytes": post.part_bytes,
+                "parts": post.parts,
+                "parts_url": reverse("video_upload_parts", args=[video.video_id]),
+                "urls_per_request": services.PART_URLS_PER_REQUEST,
             }
-        )
+        else:
+            answer["upload"] = {"url": post.url, "fields": post.fields}
+        return JsonResponse(answer)
     return render(
         request,
         "videos_app/upload.html",
@@ -114,6 +122,31 @@ def video_uploaded(request, video_id: str):
     except ApplicationError as error:
         return JsonResponse({"error": error.message}, status=error.status_code)
     return JsonResponse({"status": video.status, "studio_url": reverse("studio_videos")})
+
+
+@login_required
+@require_POST
+@json_when_storage_down
+def video_upload_parts(request, video_id: str):
+    """For a multipart upload: signed URLs for the parts named in `numbers` (comma
+    separated, may be empty) and the parts already stored, so an upload can resume."""
+    raw = request.POST.get("numbers", "").strip()
+    if raw and not re.fullmatch(r"\d{1,5}(,\d{1,5}){0,99}", raw):
+        return JsonResponse({"error": "Part numbers are comma-separated numbers."}, status=400)
+    numbers = [int(n) for n in raw.split(",")] if raw else []
+    try:
+        video = _managed_video(request, video_id)
+        urls, done = services.video_upload_parts(actor=request.user, video=video, numbers=numbers)
+    except ApplicationError as error:
+        return JsonResponse({"error": error.message}, status=error.status_code)
+    return JsonResponse(
+        {
+            "urls": {str(n): url for n, url in urls.items()},
+            "done": done,
+            "part_bytes": int(video.upload_part_bytes),
+            "parts": len(services.expected_parts(video)),
+        }
+    )
 
 
 @login_required

@@ -1,5 +1,8 @@
-// Upload dashboard: the app creates the video and signs a POST policy; the file goes
-// straight from the browser to S3 (progress + cancel); then the app verifies it.
+// Upload dashboard: the app creates the video and says how the file goes to storage;
+// the browser sends it straight there (progress + cancel), then the app verifies it.
+// A small file goes as one presigned POST. A large one goes in parts, a few at a time:
+// a part that fails is sent again, and if the page is closed the upload resumes when
+// the same file is chosen again (the parts already stored are skipped).
 (function () {
   "use strict";
   const form = document.getElementById("upload-form");
@@ -13,8 +16,11 @@
   const state = document.getElementById("upload-state");
   const cancelButton = document.getElementById("upload-cancel");
   const maxBytes = Number(form.dataset.maxBytes);
-  let xhr = null;
+  const PARTS_AT_ONCE = 3;
+  const PART_ATTEMPTS = 6;
+  const requests = new Set();
   let current = null;
+  let cancelled = false;
 
   function csrfToken() {
     return form.querySelector("input[name=csrfmiddlewaretoken]").value;
@@ -41,6 +47,13 @@
     });
   }
 
+  function showProgress(sent, total) {
+    const p = total ? Math.floor((100 * sent) / total) : 0;
+    bar.value = p;
+    percent.textContent = p + "%";
+    bytes.textContent = humanBytes(sent) + " of " + humanBytes(total);
+  }
+
   function storageError(xhr) {
     const text = xhr.responseText || "";
     if (/EntityTooLarge/.test(text)) return "The file is too big for the upload limit.";
@@ -49,27 +62,153 @@
     return "Storage refused the file (" + xhr.status + ").";
   }
 
-  function sendFile(upload, file) {
+  // One request to storage, tracked so Cancel can abort it. Resolves with the xhr
+  // whatever its status; rejects only when it could not be sent or was aborted.
+  function send(method, url, body, onProgress) {
     return new Promise(function (resolve, reject) {
-      const data = new FormData();
-      Object.keys(upload.fields).forEach(function (name) { data.append(name, upload.fields[name]); });
-      data.append("file", file); // must be the last field
-      xhr = new XMLHttpRequest();
-      xhr.open("POST", upload.url);
-      xhr.upload.onprogress = function (event) {
-        if (!event.lengthComputable) return;
-        const p = Math.floor((100 * event.loaded) / event.total);
-        bar.value = p;
-        percent.textContent = p + "%";
-        bytes.textContent = humanBytes(event.loaded) + " of " + humanBytes(event.total);
-      };
-      xhr.onload = function () {
-        if (xhr.status >= 200 && xhr.status < 300) resolve();
-        else reject(new Error(storageError(xhr)));
-      };
-      xhr.onerror = function () { reject(new Error(storageError(xhr))); };
+      const xhr = new XMLHttpRequest();
+      requests.add(xhr);
+      xhr.open(method, url);
+      xhr.upload.onprogress = function (event) { if (event.lengthComputable) onProgress(event.loaded); };
+      xhr.onloadend = function () { requests.delete(xhr); };
+      xhr.onload = function () { resolve(xhr); };
+      xhr.onerror = function () { reject(Object.assign(new Error(storageError(xhr)), { xhr: xhr })); };
       xhr.onabort = function () { reject(new Error("Upload cancelled.")); };
-      xhr.send(data);
+      xhr.send(body);
+    });
+  }
+
+  function sendFile(upload, file) {
+    const data = new FormData();
+    Object.keys(upload.fields).forEach(function (name) { data.append(name, upload.fields[name]); });
+    data.append("file", file); // must be the last field
+    return send("POST", upload.url, data, function (loaded) { showProgress(loaded, file.size); })
+      .then(function (xhr) {
+        showProgress(file.size, file.size);
+        if (xhr.status < 200 || xhr.status >= 300) throw new Error(storageError(xhr));
+      });
+  }
+
+  // --- Large files: parts ------------------------------------------------------------
+
+  function uploadKey(file) {
+    return "upload:" + [file.name, file.size, file.lastModified].join(":");
+  }
+
+  function remembered(file) {
+    try { return JSON.parse(window.localStorage.getItem(uploadKey(file))); } catch (e) { return null; }
+  }
+
+  function remember(file, created) {
+    try { window.localStorage.setItem(uploadKey(file), JSON.stringify(created)); } catch (e) { /* private mode */ }
+  }
+
+  function forget(file) {
+    try { window.localStorage.removeItem(uploadKey(file)); } catch (e) { /* private mode */ }
+  }
+
+  function askForParts(multipart, numbers) {
+    const data = new FormData();
+    data.set("numbers", numbers.join(","));
+    return appPost(multipart.parts_url, data);
+  }
+
+  function wait(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); }
+
+  function sendParts(created, file, stored) {
+    const plan = created.multipart;
+    const size = function (n) { return Math.min(plan.part_bytes, file.size - (n - 1) * plan.part_bytes); };
+    const done = new Set(stored);
+    const queue = [];
+    for (let n = 1; n <= plan.parts; n += 1) if (!done.has(n)) queue.push(n);
+    const urls = {};
+    const inFlight = {};
+    let stopped = false; // one part failed for good: the others stop too
+    let doneBytes = 0;
+    done.forEach(function (n) { doneBytes += size(n); });
+
+    function report() {
+      let sent = doneBytes;
+      Object.keys(inFlight).forEach(function (n) { sent += inFlight[n]; });
+      showProgress(sent, file.size);
+    }
+
+    // URLs are asked for in batches, just before they are needed, so none expires
+    // while earlier parts of a long upload are still going.
+    function urlFor(n) {
+      if (urls[n]) return Promise.resolve(urls[n]);
+      const batch = [n].concat(queue.slice(0, plan.urls_per_request - 1));
+      return askForParts(plan, batch).then(function (answer) {
+        Object.keys(answer.urls).forEach(function (k) { urls[k] = answer.urls[k]; });
+        return urls[n];
+      });
+    }
+
+    function sendPart(n, attempt) {
+      if (cancelled || stopped) return Promise.reject(new Error("Upload cancelled."));
+      const blob = file.slice((n - 1) * plan.part_bytes, (n - 1) * plan.part_bytes + size(n));
+      return urlFor(n)
+        .then(function (url) {
+          return send("PUT", url, blob, function (loaded) { inFlight[n] = loaded; report(); });
+        })
+        .then(function (xhr) {
+          if (xhr.status >= 200 && xhr.status < 300) return;
+          if (xhr.status === 403) delete urls[n]; // expired: sign it again
+          throw Object.assign(new Error(storageError(xhr)), { xhr: xhr });
+        })
+        .then(function () {
+          delete inFlight[n];
+          doneBytes += size(n);
+          report();
+        }, function (error) {
+          delete inFlight[n];
+          report();
+          if (cancelled || stopped || !error.xhr || attempt >= PART_ATTEMPTS) throw error;
+          state.textContent = "Connection trouble: sending part " + n + " again…";
+          return wait(Math.min(8000, 500 * Math.pow(2, attempt))).then(function () {
+            state.textContent = "Uploading…";
+            return sendPart(n, attempt + 1);
+          });
+        });
+    }
+
+    function worker() {
+      const n = queue.shift();
+      if (n === undefined) return Promise.resolve();
+      return sendPart(n, 1).then(worker);
+    }
+
+    report();
+    const workers = [];
+    for (let i = 0; i < PARTS_AT_ONCE; i += 1) workers.push(worker());
+    return Promise.all(workers).catch(function (error) {
+      stopped = true;
+      requests.forEach(function (xhr) { xhr.abort(); });
+      if (error.xhr) {
+        throw new Error(error.message + " The parts sent so far are kept: choose the same file again to resume.");
+      }
+      throw error;
+    });
+  }
+
+  // An earlier upload of this same file that can go on: the parts storage already has.
+  function resumable(file) {
+    const earlier = remembered(file);
+    if (!earlier || !earlier.multipart) return Promise.resolve(null);
+    return askForParts(earlier.multipart, []).then(
+      function (answer) { return { created: earlier, stored: answer.done }; },
+      function () { forget(file); return null; }
+    );
+  }
+
+  function start(file) {
+    const data = new FormData(form);
+    data.delete("file");
+    data.set("size", String(file.size));
+    data.set("content_type", file.type || "");
+    return appPost(form.action || window.location.pathname, data).then(function (created) {
+      if (created.multipart) remember(file, created);
+      return { created: created, stored: [] };
     });
   }
 
@@ -80,19 +219,23 @@
     if (!file) { errorBox.textContent = "Choose a video file."; return; }
     if (file.size === 0) { errorBox.textContent = "The file is empty."; return; }
     if (file.size > maxBytes) { errorBox.textContent = "The file is too big: the limit is " + humanBytes(maxBytes) + "."; return; }
-    const data = new FormData(form);
-    data.delete("file");
-    data.set("size", String(file.size));
-    data.set("content_type", file.type || "");
     form.querySelector("button[type=submit]").disabled = true;
-    appPost(form.action || window.location.pathname, data)
-      .then(function (created) {
-        current = created;
+    cancelled = false;
+    let resumed = false;
+    resumable(file)
+      .then(function (earlier) {
+        resumed = Boolean(earlier);
+        return earlier || start(file);
+      })
+      .then(function (upload) {
+        current = upload.created;
         form.hidden = true;
         panel.hidden = false;
+        cancelButton.disabled = false;
         document.getElementById("upload-name").textContent = file.name;
-        state.textContent = "Uploading…";
-        return sendFile(created.upload, file).then(function () { return created; });
+        state.textContent = resumed ? "Resuming the earlier upload of this file…" : "Uploading…";
+        const sending = current.multipart ? sendParts(current, file, upload.stored) : sendFile(current.upload, file);
+        return sending.then(function () { return current; });
       })
       .then(function (created) {
         state.textContent = "Checking the upload…";
@@ -100,6 +243,7 @@
         return appPost(created.complete_url, new FormData());
       })
       .then(function (done) {
+        forget(file);
         state.textContent = "Uploaded. Processing has started.";
         window.location.href = done.studio_url;
       })
@@ -109,14 +253,17 @@
         form.hidden = false;
         panel.hidden = true;
         form.querySelector("button[type=submit]").disabled = false;
-        if (current) {
+        const keep = current && current.multipart && !cancelled;
+        if (current && !keep) {
           appPost(current.cancel_url, new FormData()).catch(function () {});
-          current = null;
+          forget(file);
         }
+        current = null;
       });
   });
 
   cancelButton.addEventListener("click", function () {
-    if (xhr) xhr.abort();
+    cancelled = true;
+    requests.forEach(function (xhr) { xhr.abort(); });
   });
 })();

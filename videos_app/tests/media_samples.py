@@ -24,12 +24,14 @@ def make_sample(
     rotate: int | None = None,
     fps: float = 25,
     faststart: bool = False,
+    lossless: bool = False,
 ) -> str:
     """Write an H.264/AAC mp4 test pattern with a sine tone and return its path.
 
     `sar` sets non-square pixels (e.g. (2, 1)); `rotate` adds display-rotation
     metadata meaning "turn clockwise by this much to show", the way phones tag
-    portrait recordings; `audio_channels=0` makes a silent, video-only file.
+    portrait recordings; `audio_channels=0` makes a silent, video-only file;
+    `lossless` makes a large file (about 1.7 MB a second at 720p).
     Odd sizes are encoded as 4:4:4 because 4:2:0 H.264 cannot hold them.
     """
     ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
@@ -61,6 +63,8 @@ def make_sample(
             f"sine=frequency=440:sample_rate=48000:duration={seconds},aformat=channel_layouts={layout}",
         ]
     args += ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv444p" if odd else "yuv420p"]
+    if lossless:
+        args += ["-qp", "0"]
     if audio_channels:
         args += ["-c:a", "aac", "-b:a", "96k" if audio_channels <= 2 else "256k"]
     if faststart:

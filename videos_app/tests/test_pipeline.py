@@ -325,6 +325,7 @@ class TestStudioAuthorization:
         [
             ("post", "/studio/videos/{id}/uploaded/"),
             ("post", "/studio/videos/{id}/cancel/"),
+            ("post", "/studio/videos/{id}/upload-parts/"),
             ("get", "/studio/videos/{id}/status/"),
             ("get", "/studio/videos/{id}/edit/"),
             ("post", "/studio/videos/{id}/edit/"),
