@@ -203,3 +203,18 @@ def test_storage_drops_uploads_left_unfinished():
     assert [
         (r["Status"], r["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"]) for r in rules
     ] == [("Enabled", 7)]
+
+
+@pytest.mark.usefixtures("multipart")
+def test_studio_says_how_to_resume_an_unfinished_upload(client, creator, channel):
+    """An unfinished large upload is listed with how to resume it; a small one is not."""
+    large, _ = start_upload(actor=creator, channel=channel, title="Large one", size=11 * MIB)
+    small, _ = start_upload(actor=creator, channel=channel, title="Small one", size=1000)
+    sign_in(client, creator)
+    page = client.get(reverse("studio_videos")).content.decode()
+    rows = {
+        video_id: page.split(f'id="video-{video_id}"', 1)[1].split("</tr>", 1)[0]
+        for video_id in (large.video_id, small.video_id)
+    }
+    assert "choose the same file again" in rows[large.video_id]
+    assert "choose the same file again" not in rows[small.video_id]
