@@ -20,7 +20,7 @@ from videoplatform.dynamodb import condition_failed, item_or_none, new_id, now_s
 from videoplatform.errors import ApplicationError, PermissionDenied
 from videoplatform.models import UniqueClaim
 from videos_app import services as video_services
-from videos_app.models import Video, VideoStatus, Visibility
+from videos_app.models import PENDING_PARTITION, Video, VideoStatus, Visibility
 
 logger = logging.getLogger(__name__)
 
@@ -265,8 +265,11 @@ def live_apply_recording_event(*, detail: dict, event: dict) -> bool:
     )
     local_source = bucket == settings.S3_RAW_BUCKET
     if local_source:
-        # The local ingest uploaded its recording as one file: transcode it.
+        # The local ingest uploaded its recording as one file: transcode it. It is
+        # created pending, so if this process dies before submitting it, reconcile
+        # still finds it and queues it.
         video.source_key = prefix
+        video.pending_partition, video.pending_since = PENDING_PARTITION, now_s()
     try:
         with transaction() as tx:
             tx.save(video, condition=Video.video_id.does_not_exist())
@@ -280,7 +283,6 @@ def live_apply_recording_event(*, detail: dict, event: dict) -> bool:
             return False  # a replay already exists for this session
         raise
     if local_source:
-        video.update(actions=video_services.pending_actions(VideoStatus.UPLOADED))
         video_services.video_submit(video=video)
     else:
         # IVS already wrote an HLS rendition ladder under the prefix: publish it as is.

@@ -1,11 +1,13 @@
 """Live sessions: creation, secrets, key rotation, event ordering, and the real local
 ingest (nginx-rtmp) with an ffmpeg publisher, through to the replay."""
 
+import io
 import subprocess
 import time
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 
 from conftest import make_channel, make_user, sign_in
 from live_app import services
@@ -18,7 +20,8 @@ from social_app.services import subscription_set
 from videoplatform.errors import ApplicationError, PermissionDenied
 from videoplatform.events import handle_event, make_event
 from videoplatform.local_servers import free_port
-from videos_app.models import VideoStatus
+from videos_app import services as video_services
+from videos_app.models import Video, VideoStatus
 from videos_app.selectors import video_get
 from videos_app.worker import TranscodeWorker
 
@@ -193,6 +196,34 @@ class TestStreamEvents:
         assert replay.status == VideoStatus.READY and replay.title == "Morning show (replay)"
         assert replay.playlist_key == "ivs/v1/123/abc/2026/11/25/10/0/rec1/media/hls/master.m3u8"
 
+    def test_a_replay_never_queued_is_found_by_reconcile(self, creator, session, monkeypatch):
+        """The process handling Recording End dies at its first write after creating the
+        replay: the replay was created pending, so reconcile finds it and queues it."""
+
+        def die(self, *args, **kwargs):
+            raise RuntimeError("the process died here")
+
+        monkeypatch.setattr(Video, "update", die)
+        event = make_event(
+            source="aws.ivs",
+            detail_type="IVS Recording State Change",
+            detail={
+                "recording_status": "Recording End",
+                "recording_s3_bucket_name": settings.S3_RAW_BUCKET,
+                "recording_s3_key_prefix": f"live/{session.stream_id}/recording.flv",
+            },
+            resources=[session.channel_arn],
+        )
+        with pytest.raises(RuntimeError):
+            handle_event(event)
+        replay_id = session_get(session.stream_id, consistent=True).replay_video_id
+        assert video_get(replay_id, consistent=True).status == VideoStatus.UPLOADED
+        monkeypatch.undo()
+        call_command("reconcile_transcodes", stdout=io.StringIO())
+        replay = video_get(replay_id, consistent=True)
+        assert replay.status == VideoStatus.QUEUED
+        video_services.video_delete(actor=creator, video=replay)
+
     def test_subscribers_notified_when_live(self, creator_channel, session):
         """Subscribers with notifications on get "<channel> is live"; with none they do not."""
         fan, quiet = make_user(), make_user()
@@ -249,6 +280,13 @@ class TestLocalIngest:
             timeout=30,
         )
         assert ended, "the end of the stream was not noticed or no replay was made"
+        # The replay is created, then queued: the worker can only claim it after that.
+        replay_id = session_get(session.stream_id, consistent=True).replay_video_id
+        queued = wait_until(
+            lambda: video_get(replay_id, consistent=True).status != VideoStatus.UPLOADED,
+            timeout=30,
+        )
+        assert queued, "the replay was never queued"
         worker = TranscodeWorker()
         while worker.run_once():
             pass
