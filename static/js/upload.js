@@ -115,6 +115,13 @@
 
   function wait(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); }
 
+  // While the browser is offline nothing can be sent: wait for the connection (or
+  // Cancel) instead of spending a part's attempts.
+  function whenOnline(isStopped) {
+    if (navigator.onLine || isStopped()) return Promise.resolve();
+    return wait(500).then(function () { return whenOnline(isStopped); });
+  }
+
   function sendParts(created, file, stored) {
     const plan = created.multipart;
     const size = function (n) { return Math.min(plan.part_bytes, file.size - (n - 1) * plan.part_bytes); };
@@ -163,7 +170,15 @@
         }, function (error) {
           delete inFlight[n];
           report();
-          if (cancelled || stopped || !error.xhr || attempt >= PART_ATTEMPTS) throw error;
+          if (cancelled || stopped || !error.xhr) throw error;
+          if (!navigator.onLine) {
+            state.textContent = "You are offline. The upload goes on when the connection is back.";
+            return whenOnline(function () { return cancelled || stopped; }).then(function () {
+              state.textContent = "Uploading…";
+              return sendPart(n, attempt);
+            });
+          }
+          if (attempt >= PART_ATTEMPTS) throw error;
           state.textContent = "Connection trouble: sending part " + n + " again…";
           return wait(Math.min(8000, 500 * Math.pow(2, attempt))).then(function () {
             state.textContent = "Uploading…";

@@ -134,3 +134,36 @@ def test_an_upload_cut_off_resumes_after_a_reload(creator_page, live_server_url,
     assert resumed.video_id == video.video_id and resumed.status != VideoStatus.UPLOADING
     assert stored_source(resumed) == data
     services.video_delete(actor=creator, video=resumed)
+
+
+@pytest.mark.usefixtures("multipart_uploads")
+def test_an_upload_waits_out_a_lost_connection(creator_page, live_server_url, large_sample):
+    """The browser goes offline while part 2 is on its way: the page says so, sends
+    nothing while offline, and finishes by itself once the connection is back."""
+    page, creator, channel = creator_page
+    path, data = large_sample
+    context = page.context
+    cut = []
+
+    def go_offline_during_part_two(route):
+        if cut:
+            route.continue_()
+            return
+        cut.append(route.request.url)
+        context.set_offline(True)
+        route.abort("internetdisconnected")
+
+    page.route(re.compile(r".*[?&]partNumber=2(&.*)?$"), go_offline_during_part_two)
+    choose_and_upload(page, live_server_url, channel, "Offline for a while", path)
+    state = page.locator("#upload-state")
+    state.filter(has_text="You are offline").wait_for(timeout=30_000)
+    sent_while_offline = part_requests(page, 2)
+    page.wait_for_timeout(3_000)
+    assert sent_while_offline == [] and page.locator("#upload-error").inner_text() == ""
+
+    context.set_offline(False)
+    page.wait_for_url(f"{live_server_url}/studio/videos/", timeout=60_000)
+    assert len(cut) == 1
+    video = only_video(creator)
+    assert video.status != VideoStatus.UPLOADING and stored_source(video) == data
+    services.video_delete(actor=creator, video=video)
