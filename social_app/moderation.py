@@ -15,7 +15,8 @@ from social_app.services import notification_create
 from videoplatform.dynamodb import condition_failed, new_ulid, now_s, transaction
 from videoplatform.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 from videoplatform.ratelimit import enforce
-from videos_app.models import FEED_PARTITION, Video, VideoStatus, Visibility
+from videos_app import services as video_services
+from videos_app.models import FEED_PARTITION, PENDING_STATUSES, Video, VideoStatus, Visibility
 from videos_app.selectors import video_get
 
 logger = logging.getLogger(__name__)
@@ -300,8 +301,14 @@ def video_restore(*, moderator, video_id: str, reason: str) -> Video:
     if video.status != VideoStatus.REMOVED:
         raise ApplicationError("Only a removed video can be restored.")
     previous = video.removed_from_status or str(VideoStatus.READY)
+    if previous in PENDING_STATUSES or previous == VideoStatus.UPLOADING:
+        # Back in the pending index, where the worker, reconcile or the upload sweep
+        # will find it.
+        status_actions = video_services.pending_actions(VideoStatus(previous))
+    else:
+        status_actions = [Video.status.set(previous)]
     actions = [
-        Video.status.set(previous),
+        *status_actions,
         Video.status_reason.remove(),
         Video.removed_from_status.remove(),
     ]

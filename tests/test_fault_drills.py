@@ -34,7 +34,7 @@ from videoplatform import storage
 from videoplatform.dynamodb import now_s
 from videoplatform.events import make_event
 from videos_app import services as video_services
-from videos_app.models import VideoStatus
+from videos_app.models import UPLOADING_PARTITION, VideoStatus
 from videos_app.selectors import video_get
 from videos_app.tests.factories import make_uploaded_video, post_to_storage, start_upload
 from videos_app.tests.media_samples import make_sample
@@ -200,7 +200,8 @@ class TestSeaweedFSDown:
 
             video = video_get(body["video_id"], consistent=True)
             assert video.status == VideoStatus.UPLOADING
-            assert video.pending_partition is None and video.feed_partition is None
+            # Waiting for its file (where the upload sweep looks), not queued, not listed.
+            assert video.pending_partition == UPLOADING_PARTITION and video.feed_partition is None
             studio = creator_client.get("/studio/videos/")
             assert studio.status_code == 200
             assert b'data-status="uploading"' in studio.content

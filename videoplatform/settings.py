@@ -234,6 +234,9 @@ VIDEO_MAX_BYTES = env_int("VIDEO_MAX_BYTES", 2 * 1024**3)
 # and resume after a reload; smaller ones as one presigned POST.
 UPLOAD_MULTIPART_MIN_BYTES = env_int("UPLOAD_MULTIPART_MIN_BYTES", 64 * 1024**2)
 UPLOAD_PART_BYTES = env_int("UPLOAD_PART_BYTES", 16 * 1024**2)
+# An upload still unfinished this long after it began is settled by reconcile_transcodes
+# (a week, as long as storage keeps the parts of an unfinished multipart upload).
+UPLOAD_ABANDONED_AFTER_S = env_int("UPLOAD_ABANDONED_AFTER_S", 7 * 24 * 3600)
 TRANSCODE_LEASE_S = env_int("TRANSCODE_LEASE_S", 60)
 TRANSCODE_MAX_ATTEMPTS = env_int("TRANSCODE_MAX_ATTEMPTS", 3)
 TRANSCODE_WORK_DIR = env("TRANSCODE_WORK_DIR", "")

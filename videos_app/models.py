@@ -37,6 +37,9 @@ class Visibility(StrEnum):
 # Sparse-index partition values: an item is in the index only while it has the attribute.
 FEED_PARTITION = "public"
 PENDING_PARTITION = "pending"
+# Videos still waiting for their file share the pending index under their own key, so
+# uploads nobody finished can be found and settled.
+UPLOADING_PARTITION = "uploading"
 
 
 class VideoChannelIndex(GlobalSecondaryIndex):
@@ -84,7 +87,8 @@ class VideoPublicFeedIndex(GlobalSecondaryIndex):
 
 
 class VideoPendingIndex(GlobalSecondaryIndex):
-    """Sparse: videos whose transcode is not settled (worker claims, reconcile).
+    """Sparse: videos whose transcode is not settled (worker claims, reconcile), and
+    under UPLOADING_PARTITION the videos whose upload is not finished.
 
     All attributes are projected: the set is small and the worker needs status and lease.
     """

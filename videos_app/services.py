@@ -23,6 +23,7 @@ from videos_app.models import (
     FEED_PARTITION,
     PENDING_PARTITION,
     PENDING_STATUSES,
+    UPLOADING_PARTITION,
     Video,
     VideoStatus,
     Visibility,
@@ -112,11 +113,18 @@ def _transition(video: Video, *, from_statuses, actions, extra_condition=None) -
 
 
 def pending_actions(status: VideoStatus) -> list:
+    """Set a status that keeps the video in the pending index, under the partition that
+    status belongs to (uploads waiting for their file have their own)."""
+    partition = UPLOADING_PARTITION if status == VideoStatus.UPLOADING else PENDING_PARTITION
     return [
         Video.status.set(str(status)),
-        Video.pending_partition.set(PENDING_PARTITION),
+        Video.pending_partition.set(partition),
         Video.pending_since.set(now_s()),
     ]
+
+
+def _not_pending_actions() -> list:
+    return [Video.pending_partition.remove(), Video.pending_since.remove()]
 
 
 def _unpublish_actions() -> list:
@@ -178,6 +186,7 @@ def video_create_upload(
         created_at=now_s(),
         source_key=None,
     )
+    video.pending_partition, video.pending_since = UPLOADING_PARTITION, video.created_at
     video.source_key = raw_key(video.video_id)
     if size >= settings.UPLOAD_MULTIPART_MIN_BYTES:
         part_bytes = _part_bytes(size)
@@ -236,12 +245,11 @@ def video_upload_parts(
         raise ApplicationError(
             f"Ask for at most {PART_URLS_PER_REQUEST} parts, numbered 1 to {len(expected)}."
         )
-    stored = storage.multipart_parts(
-        bucket=settings.S3_RAW_BUCKET, key=source_key_of(video), upload_id=video.upload_id
-    )
+    stored = _stored_parts(video)
     if stored is None:
         raise ApplicationError("This upload has expired. Please upload the file again.")
-    done = [p.number for p in stored if expected.get(p.number) == p.size]
+    missing = set(_missing_parts(video, stored))
+    done = [n for n in expected if n not in missing]
     urls = {
         n: storage.multipart_part_url(
             bucket=settings.S3_RAW_BUCKET,
@@ -258,30 +266,44 @@ def video_upload_parts(
 def _complete_multipart(video: Video) -> None:
     """Join the stored parts into the source object once every part is there whole.
     A missing or short part changes nothing: the browser can resume the upload."""
-    stored = storage.multipart_parts(
-        bucket=settings.S3_RAW_BUCKET, key=source_key_of(video), upload_id=video.upload_id
-    )
+    stored = _stored_parts(video)
     if stored is None:
         return  # an earlier "complete" joined it, or it expired: the HEAD that follows tells
-    expected = expected_parts(video)
-    whole = {p.number: p for p in stored if expected.get(p.number) == p.size}
-    missing = [n for n in expected if n not in whole]
+    missing = _missing_parts(video, stored)
     if missing:
         raise ApplicationError(
-            f"The upload is incomplete: {len(missing)} of {len(expected)} parts are missing. "
-            "Choose the same file again to resume it."
+            f"The upload is incomplete: {len(missing)} of {len(expected_parts(video))} parts "
+            "are missing. Choose the same file again to resume it."
         )
+    whole = {p.number: p for p in stored}
     storage.multipart_complete(
         bucket=settings.S3_RAW_BUCKET,
         key=source_key_of(video),
         upload_id=video.upload_id,
-        parts=[whole[n] for n in expected],
+        parts=[whole[n] for n in expected_parts(video)],
     )
+
+
+def _stored_parts(video: Video) -> list[storage.StoredPart] | None:
+    return storage.multipart_parts(
+        bucket=settings.S3_RAW_BUCKET, key=source_key_of(video), upload_id=video.upload_id
+    )
+
+
+def _missing_parts(video: Video, stored: list[storage.StoredPart]) -> list[int]:
+    """The part numbers storage does not hold at their expected size."""
+    expected = expected_parts(video)
+    whole = {p.number for p in stored if expected.get(p.number) == p.size}
+    return [n for n in expected if n not in whole]
 
 
 def video_mark_uploaded(*, actor, video: Video) -> Video:
     """The browser says the upload finished: verify the object, then submit it."""
     require_manager(actor, video)
+    return _accept_upload(video)
+
+
+def _accept_upload(video: Video) -> Video:
     if video.status != VideoStatus.UPLOADING:
         if video.status in PENDING_STATUSES or video.status == VideoStatus.READY:
             return video  # a repeated "complete" from the browser changes nothing
@@ -308,13 +330,49 @@ def video_mark_uploaded(*, actor, video: Video) -> Video:
     return video_submit(video=video)
 
 
-def _fail_upload(video: Video, reason: str) -> None:
+def _fail_upload(video: Video, reason: str) -> bool:
+    if video.upload_id:
+        storage.multipart_abort(
+            bucket=settings.S3_RAW_BUCKET, key=raw_key(video.video_id), upload_id=video.upload_id
+        )
     storage.delete_object(bucket=settings.S3_RAW_BUCKET, key=raw_key(video.video_id))
-    _transition(
+    return _transition(
         video,
         from_statuses=[VideoStatus.UPLOADING],
-        actions=[Video.status.set(str(VideoStatus.FAILED)), Video.status_reason.set(reason)],
+        actions=[
+            Video.status.set(str(VideoStatus.FAILED)),
+            Video.status_reason.set(reason),
+            *_not_pending_actions(),
+        ],
     )
+
+
+UNFINISHED_UPLOAD_REASON = "The upload was never finished. Delete this video and upload it again."
+
+
+def video_settle_unfinished_upload(*, video: Video, dry_run: bool = False) -> str:
+    """An upload still ``uploading`` long after it began (UPLOAD_ABANDONED_AFTER_S).
+    If the whole file did arrive and only the browser's "complete" was lost, it goes on
+    to transcoding; otherwise the video fails with a reason and what was stored goes."""
+    if video.status != VideoStatus.UPLOADING:
+        return "not uploading any more"
+    stored = _stored_parts(video) if video.upload_id else None
+    if stored is not None:
+        arrived = not _missing_parts(video, stored)
+    else:  # a single POST, or a multipart upload already joined into the object
+        head = storage.head_object(bucket=settings.S3_RAW_BUCKET, key=raw_key(video.video_id))
+        arrived = head is not None and 0 < head.size <= settings.VIDEO_MAX_BYTES
+    if dry_run:
+        return "submitted: the file had arrived" if arrived else "failed: upload never finished"
+    if arrived:
+        try:
+            _accept_upload(video)
+            return "submitted: the file had arrived"
+        except ApplicationError as error:
+            return f"left: {error.message}"
+    if not _fail_upload(video, UNFINISHED_UPLOAD_REASON):
+        return "changed meanwhile"
+    return "failed: upload never finished"
 
 
 def video_submit(*, video: Video) -> Video:
@@ -476,8 +534,7 @@ def video_fail(*, video: Video, reason: str, from_statuses=PENDING_STATUSES) -> 
         actions=[
             Video.status.set(str(VideoStatus.FAILED)),
             Video.status_reason.set(reason[:500]),
-            Video.pending_partition.remove(),
-            Video.pending_since.remove(),
+            *_not_pending_actions(),
             Video.lease_owner.remove(),
             Video.lease_expires_at.remove(),
         ],
@@ -497,8 +554,7 @@ def video_mark_ready(*, video: Video, outputs: dict) -> bool:
     actions = [
         Video.status.set(str(VideoStatus.READY)),
         Video.progress.set(100),
-        Video.pending_partition.remove(),
-        Video.pending_since.remove(),
+        *_not_pending_actions(),
         Video.lease_owner.remove(),
         Video.lease_expires_at.remove(),
         Video.status_reason.remove(),

@@ -1,13 +1,18 @@
 """Settle videos stuck in pending states from the backend's own truth.
 
 ffmpeg: expired leases are requeued; a video past TRANSCODE_MAX_ATTEMPTS fails with a
-reason. MediaConvert: each job is read with GetJob and its state applied.
+reason. MediaConvert: each job is read with GetJob and its state applied. Uploads still
+unfinished UPLOAD_ABANDONED_AFTER_S after they began go on to transcoding when the file
+did arrive, and fail with a reason when it did not.
 """
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from videoplatform.dynamodb import now_s
-from videos_app.models import PENDING_PARTITION, Video
+from videos_app.models import PENDING_PARTITION, UPLOADING_PARTITION, Video
+from videos_app.selectors import video_get
+from videos_app.services import video_settle_unfinished_upload
 from videos_app.transcoding.backends import get_transcoder
 
 
@@ -42,3 +47,31 @@ class Command(BaseCommand):
                 self.stdout.write(f"{video.video_id} [{status_before}] -> {outcome}")
         verb = "would settle" if dry_run else "settled"
         self.stdout.write(self.style.SUCCESS(f"checked {seen} pending video(s), {verb} {changed}"))
+        self._settle_unfinished_uploads(
+            cutoff=now - settings.UPLOAD_ABANDONED_AFTER_S,
+            dry_run=dry_run,
+            limit=limit,
+            verbosity=verbosity,
+        )
+
+    def _settle_unfinished_uploads(self, *, cutoff: int, dry_run: bool, limit: int, verbosity):
+        seen = settled = 0
+        for stub in Video.pending_index.query(
+            UPLOADING_PARTITION,
+            Video.pending_since < cutoff,
+            limit=limit,
+            page_size=min(limit, 100),
+        ):
+            video = video_get(stub.video_id, consistent=True)
+            if video is None:
+                continue  # deleted since the index was read
+            seen += 1
+            outcome = video_settle_unfinished_upload(video=video, dry_run=dry_run)
+            if outcome.startswith(("submitted", "failed")):
+                settled += 1
+            if verbosity:
+                self.stdout.write(f"{video.video_id} [uploading] -> {outcome}")
+        verb = "would settle" if dry_run else "settled"
+        self.stdout.write(
+            self.style.SUCCESS(f"checked {seen} unfinished upload(s), {verb} {settled}")
+        )
