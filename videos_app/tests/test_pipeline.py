@@ -1,5 +1,6 @@
 """The video pipeline against the real servers: upload, worker, events, reconcile, playback."""
 
+import io
 import json
 import re
 
@@ -125,6 +126,43 @@ class TestTranscodePipeline:
         # The dead worker's lease runs out.
         video.update(actions=[type(video).lease_expires_at.set(1)])
         call_command("reconcile_transcodes", stdout=__import__("io").StringIO())
+        assert video_get(video.video_id, consistent=True).status == VideoStatus.QUEUED
+        run_worker_until_idle()
+        assert video_get(video.video_id, consistent=True).status == VideoStatus.READY
+
+    def test_reconcile_every_keeps_going_through_a_failed_round(
+        self, creator, creator_channel, sample_480p, monkeypatch
+    ):
+        """`--every` (what the local stack runs): a round that fails is logged and the next
+        one still requeues the dead worker's video."""
+        from videos_app.management.commands import reconcile_transcodes as command
+
+        video = make_uploaded_video(actor=creator, channel=creator_channel, path=sample_480p)
+        assert services.video_claim(video=video, worker_id="dead-worker", job_id="local-dead")
+        video.update(actions=[type(video).lease_expires_at.set(1)])
+
+        class Stop(Exception):
+            pass
+
+        rounds, sleeps = [], []
+        real_round = command.Command._reconcile
+
+        def first_round_fails(self, **kwargs):
+            rounds.append(kwargs)
+            if len(rounds) == 1:
+                raise ConnectionError("DynamoDB blinked")
+            return real_round(self, **kwargs)
+
+        def sleep(seconds):
+            sleeps.append(seconds)
+            if len(sleeps) == 2:
+                raise Stop
+
+        monkeypatch.setattr(command.Command, "_reconcile", first_round_fails)
+        monkeypatch.setattr(command.time, "sleep", sleep)
+        with pytest.raises(Stop):
+            call_command("reconcile_transcodes", "--every", "5", stdout=io.StringIO())
+        assert len(rounds) == 2 and sleeps == [5.0, 5.0]
         assert video_get(video.video_id, consistent=True).status == VideoStatus.QUEUED
         run_worker_until_idle()
         assert video_get(video.video_id, consistent=True).status == VideoStatus.READY

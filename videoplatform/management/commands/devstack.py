@@ -27,7 +27,14 @@ from videoplatform.local_servers import (
 )
 
 DATA_DIR = BASE_DIR / ".data"
-BACKGROUND_COMMANDS = ("transcode_worker", "notification_worker", "live_ingest")
+# Each with its arguments. reconcile_transcodes runs every minute, as cron or EventBridge
+# Scheduler runs it in production, so a transcode cut off by a restart is picked up again.
+BACKGROUND_COMMANDS = (
+    ("transcode_worker",),
+    ("notification_worker",),
+    ("live_ingest",),
+    ("reconcile_transcodes", "--every", "60"),
+)
 
 
 def _port_of(url: str, name: str) -> int:
@@ -101,9 +108,13 @@ class Command(BaseCommand):
             call_command("ensure_tables", stdout=self.stdout)
             call_command("ensure_buckets", stdout=self.stdout)
             available = get_commands()
-            for command in BACKGROUND_COMMANDS:
+            for command, *arguments in BACKGROUND_COMMANDS:
                 if command in available:
-                    processes.append(self._spawn_manage(command, logs / f"{command}.log", port=0))
+                    processes.append(
+                        self._spawn_manage(
+                            command, logs / f"{command}.log", port=0, extra=arguments
+                        )
+                    )
             web = self._spawn_manage(
                 "runserver", logs / "web.log", port=web_port, extra=[f"{host}:{web_port}"]
             )
