@@ -123,13 +123,18 @@ rtmp {{
         executable = nginx_executable()
         for path in (self.work_dir, self.hls_dir, self.rec_dir):
             path.mkdir(parents=True, exist_ok=True)
+        # Listed before nginx starts, so none of them is a recording being written now.
+        leftovers = sorted(self.rec_dir.glob("*.flv"))
         conf = self.work_dir / "nginx.conf"
         conf.write_text(self.config())
         self.http = ThreadingHTTPServer(("127.0.0.1", self.callback_port), _handler_for(self))
         self.http.daemon_threads = True
         http_thread = threading.Thread(target=self.http.serve_forever, daemon=True)
         sync_thread = threading.Thread(target=self._sync_loop, daemon=True)
-        self.threads = [http_thread, sync_thread]
+        recover_thread = threading.Thread(
+            target=self.recover_recordings, args=(leftovers,), daemon=True
+        )
+        self.threads = [http_thread, sync_thread, recover_thread]
         for thread in self.threads:
             thread.start()
         self.nginx = subprocess.Popen(
@@ -196,6 +201,21 @@ rtmp {{
         with self.lock:
             self.active.pop(stream_key, None)
         self._emit_stream(stream, "Stream End")
+
+    def recover_recordings(self, paths: list[Path]) -> int:
+        """Recordings an earlier run left behind (it stopped before uploading them) go up
+        now, as if they had just ended, so those streams still get their replay. nginx
+        names them ``<stream key>-<unix time>.flv``. Returns how many went up."""
+        recovered = 0
+        for path in paths:
+            stream_key = path.stem.rsplit("-", 1)[0]
+            try:
+                self.on_record_done(stream_key, str(path))
+            except Exception:  # noqa: BLE001 - keep the file; the next start tries again
+                logger.exception("could not recover a recording left by an earlier run")
+                continue
+            recovered += not path.exists()
+        return recovered
 
     def on_record_done(self, stream_key: str, path: str) -> None:
         session = services.session_by_key(stream_key)

@@ -34,6 +34,24 @@ class LiveOwnerIndex(GlobalSecondaryIndex):
     created_at = NumberAttribute(range_key=True)
 
 
+# Values of the sparse ``live-index``: sessions live now, and ended sessions whose replay
+# has not been made yet. reconcile_live reads both, because stream and recording events
+# can be lost.
+LIVE_NOW = "live"
+AWAITING_REPLAY = "awaiting-replay"
+
+
+class LiveStateIndex(GlobalSecondaryIndex):
+    """Sparse: only sessions that are live, or ended and still waiting for their replay."""
+
+    class Meta:
+        index_name = "live-index"
+        projection = AllProjection()
+
+    live_partition = UnicodeAttribute(hash_key=True)
+    live_since = NumberAttribute(range_key=True)
+
+
 @register
 class LivestreamSession(Model):
     Meta = base_meta("LivestreamSessions")
@@ -55,9 +73,13 @@ class LivestreamSession(Model):
     created_at = NumberAttribute()
     started_at = NumberAttribute(null=True)
     ended_at = NumberAttribute(null=True)
+    # Set only while the session belongs in the sparse live-index.
+    live_partition = UnicodeAttribute(null=True)
+    live_since = NumberAttribute(null=True)
 
     channel_index = LiveChannelIndex()
     owner_index = LiveOwnerIndex()
+    live_index = LiveStateIndex()
 
     def __repr__(self) -> str:
         # PynamoDB's repr lists every attribute; the stream key must never reach a log.

@@ -15,7 +15,7 @@ from channels_app.selectors import channel_get
 from channels_app.services import clean_text
 from live_app.backends.base import LiveBackendError, LiveChannel
 from live_app.backends.loader import get_live_backend
-from live_app.models import LiveStatus, LivestreamSession
+from live_app.models import AWAITING_REPLAY, LIVE_NOW, LiveStatus, LivestreamSession
 from videoplatform.dynamodb import condition_failed, item_or_none, new_id, now_s, transaction
 from videoplatform.errors import ApplicationError, PermissionDenied
 from videoplatform.models import UniqueClaim
@@ -200,6 +200,7 @@ def live_apply_stream_event(*, detail: dict, event: dict) -> bool:
             actions=[
                 LivestreamSession.status.set(str(LiveStatus.LIVE)),
                 LivestreamSession.started_at.set(now),
+                *_live_index_actions(LIVE_NOW, now),
             ],
         )
         if started:
@@ -213,6 +214,7 @@ def live_apply_stream_event(*, detail: dict, event: dict) -> bool:
             actions=[
                 LivestreamSession.status.set(str(LiveStatus.ENDED)),
                 LivestreamSession.ended_at.set(now),
+                *_live_index_actions(AWAITING_REPLAY, now),
             ],
         )
     if name == "Stream Failure":
@@ -222,9 +224,73 @@ def live_apply_stream_event(*, detail: dict, event: dict) -> bool:
             actions=[
                 LivestreamSession.status.set(str(LiveStatus.FAILED)),
                 LivestreamSession.ended_at.set(now),
+                *_live_index_actions(AWAITING_REPLAY, now),
             ],
         )
     return False
+
+
+def _live_index_actions(partition: str | None, since: int | None = None) -> list:
+    if partition is None:
+        return [LivestreamSession.live_partition.remove(), LivestreamSession.live_since.remove()]
+    return [
+        LivestreamSession.live_partition.set(partition),
+        LivestreamSession.live_since.set(since),
+    ]
+
+
+def _stream_ended_event(session: LivestreamSession) -> dict:
+    return {"resources": [session.channel_arn]}
+
+
+def live_reconcile(*, session: LivestreamSession, now: int, dry_run: bool = False) -> str:
+    """Settle one session of the live-index from the live service itself, because its
+    events can be lost: a live session nobody streams to any more is ended, and an
+    ended session whose Recording End never came gets its replay from the recording
+    found in storage (or, after LIVE_REPLAY_WAIT_S, is given up on)."""
+    backend = get_live_backend()
+    if session.live_partition == LIVE_NOW:
+        if session.status != LiveStatus.LIVE:
+            if not dry_run:
+                _transition_index(session, None)
+            return "left the live index: not live"
+        if (session.started_at or now) > now - settings.LIVE_QUIET_AFTER_S:
+            return "live: just started"
+        if backend.is_broadcasting(channel=channel_of(session), stream_id=session.stream_id):
+            return "live: still broadcasting"
+        if not dry_run:
+            live_apply_stream_event(
+                detail={"event_name": "Stream End"}, event=_stream_ended_event(session)
+            )
+        return "ended: nothing is broadcasting"
+    if session.replay_video_id:
+        if not dry_run:
+            _transition_index(session, None)
+        return "done: the replay exists"
+    found = backend.find_recording(
+        channel=channel_of(session), stream_id=session.stream_id, since=session.started_at or 0
+    )
+    if found is not None:
+        if not dry_run:
+            live_apply_recording_event(
+                detail={
+                    "recording_status": "Recording End",
+                    "recording_s3_bucket_name": found.bucket,
+                    "recording_s3_key_prefix": found.prefix,
+                },
+                event=_stream_ended_event(session),
+            )
+            _transition_index(session, None)
+        return "replay made from the recording in storage"
+    if (session.live_since or now) < now - settings.LIVE_REPLAY_WAIT_S:
+        if not dry_run:
+            _transition_index(session, None)
+        return "given up: no recording was found"
+    return "waiting for the recording"
+
+
+def _transition_index(session: LivestreamSession, partition: str | None) -> None:
+    session.update(actions=_live_index_actions(partition))
 
 
 def _notify_live(session: LivestreamSession) -> None:

@@ -262,6 +262,10 @@ if DJANGO_ENV == "test":
 
 # --- Live ----------------------------------------------------------------------------
 LIVE_BACKEND = env("LIVE_BACKEND", "local")  # "local" | "ivs"
+# reconcile_live asks the live service about a session live longer than this (its Stream
+# End may have been lost), and waits this long for a lost Recording End's recording.
+LIVE_QUIET_AFTER_S = env_int("LIVE_QUIET_AFTER_S", 120)
+LIVE_REPLAY_WAIT_S = env_int("LIVE_REPLAY_WAIT_S", 24 * 3600)
 LIVE_RTMP_HOST = env("LIVE_RTMP_HOST", "127.0.0.1")
 LIVE_RTMP_PORT = env_int("LIVE_RTMP_PORT", 1935)
 LIVE_CALLBACK_PORT = env_int("LIVE_CALLBACK_PORT", 8935)

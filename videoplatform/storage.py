@@ -27,6 +27,7 @@ class StoredObject:
     key: str
     size: int
     content_type: str
+    modified_at: float | None = None  # Unix seconds
 
 
 def presigned_post(
@@ -124,9 +125,29 @@ def head_object(*, bucket: str, key: str) -> StoredObject | None:
         if error.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
             return None
         raise
+    modified = head.get("LastModified")
     return StoredObject(
-        key=key, size=int(head["ContentLength"]), content_type=head.get("ContentType", "")
+        key=key,
+        size=int(head["ContentLength"]),
+        content_type=head.get("ContentType", ""),
+        modified_at=modified.timestamp() if modified else None,
     )
+
+
+def list_objects(*, bucket: str, prefix: str) -> list[StoredObject]:
+    """Every object under ``prefix`` (size and time; no content type, which listing omits)."""
+    found = []
+    for page in s3_client().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        found += [
+            StoredObject(
+                key=obj["Key"],
+                size=int(obj["Size"]),
+                content_type="",
+                modified_at=obj["LastModified"].timestamp(),
+            )
+            for obj in page.get("Contents", [])
+        ]
+    return found
 
 
 def read_head_bytes(*, bucket: str, key: str, length: int = 64) -> bytes:

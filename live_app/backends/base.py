@@ -24,6 +24,14 @@ class LiveChannel:
     stream_key_arn: str | None = None
 
 
+@dataclass(frozen=True)
+class FoundRecording:
+    """A finished recording found in storage (where the Recording End event points)."""
+
+    bucket: str
+    prefix: str
+
+
 class LiveBackend(ABC):
     name: str
     player: str  # "ivs" or "hls": which player the live page loads
@@ -45,3 +53,15 @@ class LiveBackend(ABC):
         self, *, channel: LiveChannel, private: bool, viewer_id: str | None
     ) -> str | None:
         """The URL a viewer's player loads, signed for private channels; None if unknown."""
+
+    @abstractmethod
+    def is_broadcasting(self, *, channel: LiveChannel, stream_id: str) -> bool:
+        """Whether a publisher is streaming to the channel right now (asked of the
+        service itself, for when the Stream End event was lost)."""
+
+    @abstractmethod
+    def find_recording(
+        self, *, channel: LiveChannel, stream_id: str, since: int
+    ) -> FoundRecording | None:
+        """The channel's newest finished recording begun at or after ``since`` (Unix
+        seconds), for when the Recording End event was lost."""

@@ -11,7 +11,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
-from live_app.backends.base import LiveBackend, LiveBackendError, LiveChannel
+from live_app.backends.base import FoundRecording, LiveBackend, LiveBackendError, LiveChannel
+from videoplatform import storage
 
 logger = logging.getLogger(__name__)
 
@@ -20,6 +21,10 @@ PLAYBACK_TOKEN_SECONDS = 300
 MAX_VIEWER_ID_LENGTH = 40
 RECORDING_ACTIVE_TIMEOUT_SECONDS = 60.0
 RECORDING_POLL_SECONDS = 1.0
+RECORDING_ENDED_MARKER = "/events/recording-ended.json"
+_CHANNEL_ARN = re.compile(
+    r"arn:aws[a-z-]*:ivs:[a-z0-9-]+:(?P<account>\d{12}):channel/(?P<channel>[A-Za-z0-9]+)"
+)
 
 _EXPLANATIONS = {
     "AccessDeniedException": "the AWS credentials are not allowed to do this",
@@ -69,8 +74,10 @@ class IvsBackend(LiveBackend):
         playback_private_key_pem: str | None = None,
         playback_key_pair_arn: str | None = None,
         allowed_origin: str | None = None,
+        recording_bucket: str | None = None,
     ) -> None:
         self.client = client
+        self.recording_bucket = recording_bucket or None
         self.latency_mode = latency_mode
         self.channel_type = channel_type
         self.recording_configuration_arn = recording_configuration_arn or None
@@ -183,6 +190,42 @@ class IvsBackend(LiveBackend):
         if viewer_id is not None:
             claims["aws:viewer-id"] = viewer_id
         return jwt.encode(claims, self.playback_private_key_pem, algorithm="ES384")
+
+    def is_broadcasting(self, *, channel: LiveChannel, stream_id: str) -> bool:
+        if not channel.channel_arn:
+            return False
+        response = self._call(
+            "read the IVS stream",
+            "get_stream",
+            tolerate="ChannelNotBroadcasting",
+            channelArn=channel.channel_arn,
+        )
+        return bool(response) and response.get("stream", {}).get("state") == "LIVE"
+
+    def find_recording(
+        self, *, channel: LiveChannel, stream_id: str, since: int
+    ) -> FoundRecording | None:
+        """IVS writes ivs/v1/<account>/<channel id>/<date>/<recording id>/ into the
+        recording bucket and, when a recording is finished, events/recording-ended.json."""
+        if not self.recording_bucket or not channel.channel_arn:
+            return None
+        match = _CHANNEL_ARN.fullmatch(channel.channel_arn)
+        if match is None:
+            return None
+        prefix = f"ivs/v1/{match['account']}/{match['channel']}/"
+        ended = [
+            obj
+            for obj in storage.list_objects(bucket=self.recording_bucket, prefix=prefix)
+            if obj.key.endswith(RECORDING_ENDED_MARKER)
+            and obj.modified_at is not None
+            and obj.modified_at >= since
+        ]
+        if not ended:
+            return None
+        newest = max(ended, key=lambda obj: obj.modified_at)
+        return FoundRecording(
+            bucket=self.recording_bucket, prefix=newest.key[: -len(RECORDING_ENDED_MARKER)]
+        )
 
     def ensure_recording_configuration(self, *, bucket: str, name: str) -> str:
         """The ARN of an ACTIVE recording configuration writing to ``bucket``, made if missing."""

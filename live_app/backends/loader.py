@@ -25,5 +25,6 @@ def get_live_backend() -> LiveBackend:
             recording_configuration_arn=settings.IVS_RECORDING_CONFIGURATION_ARN or None,
             playback_private_key_pem=settings.IVS_PLAYBACK_PRIVATE_KEY or None,
             allowed_origin=settings.SITE_URL,
+            recording_bucket=settings.S3_MEDIA_BUCKET,
         )
     raise ImproperlyConfigured(f"Unknown LIVE_BACKEND {settings.LIVE_BACKEND!r}")

@@ -1,11 +1,17 @@
 """Local live backend: an RTMP server on 127.0.0.1 run by ``manage.py live_ingest``."""
 
 import secrets
+import time
 
 from django.conf import settings
 from django.urls import reverse
 
-from live_app.backends.base import LiveBackend, LiveChannel
+from live_app.backends.base import FoundRecording, LiveBackend, LiveChannel
+from videoplatform import storage
+
+# The ingest rewrites the live playlist every segment (1 s): one older than this means
+# nobody is publishing.
+PLAYLIST_STALE_S = 30
 
 
 def new_stream_key() -> str:
@@ -40,3 +46,26 @@ class LocalBackend(LiveBackend):
     ) -> str | None:
         stream_id = (channel.channel_arn or "").rsplit("/", 1)[-1]
         return reverse("live_playlist", args=[stream_id, "index.m3u8"])
+
+    def is_broadcasting(self, *, channel: LiveChannel, stream_id: str) -> bool:
+        playlist = storage.head_object(
+            bucket=settings.S3_MEDIA_BUCKET, key=f"live/{stream_id}/index.m3u8"
+        )
+        return bool(
+            playlist
+            and playlist.modified_at
+            and time.time() - playlist.modified_at < PLAYLIST_STALE_S
+        )
+
+    def find_recording(
+        self, *, channel: LiveChannel, stream_id: str, since: int
+    ) -> FoundRecording | None:
+        # The ingest uploads each recording as recordings/<stream_id>/<unix time>.flv.
+        found = storage.list_objects(
+            bucket=settings.S3_RAW_BUCKET, prefix=f"recordings/{stream_id}/"
+        )
+        found = [obj for obj in found if obj.modified_at and obj.modified_at >= since]
+        if not found:
+            return None
+        newest = max(found, key=lambda obj: obj.modified_at)
+        return FoundRecording(bucket=settings.S3_RAW_BUCKET, prefix=newest.key)

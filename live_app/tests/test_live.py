@@ -17,6 +17,7 @@ from live_app.selectors import session_get
 from live_app.tests.publisher import publisher_command
 from social_app.models import Notification, Subscription
 from social_app.services import subscription_set
+from videoplatform.aws import s3_client
 from videoplatform.errors import ApplicationError, PermissionDenied
 from videoplatform.events import handle_event, make_event
 from videoplatform.local_servers import free_port
@@ -249,6 +250,31 @@ def ingest(tmp_path):
     server.start()
     yield server
     server.stop()
+
+
+def test_a_recording_left_by_a_stopped_ingest_becomes_the_replay(tmp_path, creator, session):
+    """The ingest stopped before uploading a recording: the next start uploads it and the
+    stream gets its replay. The key is read from nginx's file name (keys may hold '-')."""
+    server = IngestServer(
+        rtmp_host="127.0.0.1",
+        rtmp_port=free_port(),
+        callback_port=free_port(),
+        work_dir=tmp_path / "live",
+    )
+    server.rec_dir.mkdir(parents=True)
+    leftover = server.rec_dir / f"{session.stream_key}-1700000000.flv"
+    leftover.write_bytes(b"FLV\x01 recording bytes")
+    unknown = server.rec_dir / "sk_nobody-1700000001.flv"
+    unknown.write_bytes(b"FLV")
+    assert server.recover_recordings([leftover, unknown]) == 1
+    assert not leftover.exists() and unknown.exists()
+    replay_id = session_get(session.stream_id, consistent=True).replay_video_id
+    replay = video_get(replay_id, consistent=True)
+    assert replay.source_key.startswith(f"recordings/{session.stream_id}/")
+    assert replay.status == VideoStatus.QUEUED
+    stored = s3_client().get_object(Bucket=settings.S3_RAW_BUCKET, Key=replay.source_key)
+    assert stored["Body"].read() == b"FLV\x01 recording bytes"
+    video_services.video_delete(actor=creator, video=replay)
 
 
 class TestLocalIngest:

@@ -27,13 +27,15 @@ from videoplatform.local_servers import (
 )
 
 DATA_DIR = BASE_DIR / ".data"
-# Each with its arguments. reconcile_transcodes runs every minute, as cron or EventBridge
-# Scheduler runs it in production, so a transcode cut off by a restart is picked up again.
+# Each with its arguments. The reconcilers run every minute, as cron or EventBridge
+# Scheduler runs them in production: a transcode cut off by a restart is picked up
+# again, and a live session whose ingest died is ended.
 BACKGROUND_COMMANDS = (
     ("transcode_worker",),
     ("notification_worker",),
     ("live_ingest",),
     ("reconcile_transcodes", "--every", "60"),
+    ("reconcile_live", "--every", "60"),
 )
 
 
