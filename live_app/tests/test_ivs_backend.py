@@ -7,7 +7,6 @@ import time
 import boto3
 import jwt
 import pytest
-from botocore.stub import Stubber
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from moto import mock_aws
@@ -77,14 +76,6 @@ def playback_key_pair():
 def moto_ivs():
     with mock_aws():
         yield ivs_client()
-
-
-@pytest.fixture
-def stubbed_ivs():
-    client = ivs_client()
-    with Stubber(client) as stubber:
-        yield client, stubber
-        stubber.assert_no_pending_responses()
 
 
 class TestCreateChannel:

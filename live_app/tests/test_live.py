@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from conftest import make_channel, make_user, sign_in
+from conftest import make_user, sign_in
 from live_app import services
 from live_app.ingest import IngestServer
 from live_app.models import LiveStatus
@@ -25,23 +25,6 @@ from videos_app import services as video_services
 from videos_app.models import Video, VideoStatus
 from videos_app.selectors import video_get
 from videos_app.worker import TranscodeWorker
-
-
-@pytest.fixture
-def creator():
-    return make_user()
-
-
-@pytest.fixture
-def creator_channel(creator):
-    return make_channel(owner=creator)
-
-
-@pytest.fixture
-def session(creator, creator_channel):
-    return services.live_session_create(
-        actor=creator, channel_id=creator_channel.channel_id, title="Morning show"
-    )
 
 
 def stream_event(session, name):

@@ -5,17 +5,14 @@ in storage (against the real DynamoDB and S3 servers; IVS through botocore's Stu
 import io
 from datetime import UTC, datetime
 
-import pytest
-from botocore.stub import Stubber
 from django.conf import settings
 from django.core.management import call_command
 
-from conftest import make_channel, make_user
-from live_app import services
 from live_app.models import AWAITING_REPLAY, LIVE_NOW, LiveStatus, LivestreamSession
 from live_app.selectors import session_get
-from live_app.tests.test_ivs_backend import ACCOUNT, CHANNEL_ARN, ivs_client, make_backend
+from live_app.tests.test_ivs_backend import ACCOUNT, CHANNEL_ARN, make_backend
 from live_app.tests.test_ivs_backend import make_channel as make_ivs_channel
+from live_app.tests.test_live import stream_event
 from videoplatform.aws import s3_client
 from videoplatform.dynamodb import now_s
 from videoplatform.events import handle_event, make_event
@@ -24,28 +21,6 @@ from videos_app.models import VideoStatus
 from videos_app.selectors import video_get
 
 LONG_AGO = 1_000_000_000  # 2001
-
-
-@pytest.fixture
-def creator():
-    return make_user()
-
-
-@pytest.fixture
-def session(creator):
-    channel = make_channel(owner=creator)
-    return services.live_session_create(
-        actor=creator, channel_id=channel.channel_id, title="Night show"
-    )
-
-
-def stream_event(session, name):
-    return make_event(
-        source="aws.ivs",
-        detail_type="IVS Stream State Change",
-        detail={"event_name": name, "channel_name": session.stream_id, "stream_id": "st-1"},
-        resources=[session.channel_arn],
-    )
 
 
 def went_live_long_ago(session) -> LivestreamSession:
@@ -115,7 +90,7 @@ class TestLostRecordingEnd:
         assert after.replay_video_id and after.live_partition is None
         replay = video_get(after.replay_video_id, consistent=True)
         assert replay.source_key == key and replay.status == VideoStatus.QUEUED
-        assert replay.title == "Night show (replay)"
+        assert replay.title == "Morning show (replay)"
         assert session.stream_id not in reconcile()  # settled once: it left the index
         video_services.video_delete(actor=creator, video=replay)
 
@@ -154,14 +129,6 @@ class TestLostRecordingEnd:
         assert after.live_partition is None
         replay = video_get(after.replay_video_id, consistent=True)
         video_services.video_delete(actor=creator, video=replay)
-
-
-@pytest.fixture
-def stubbed_ivs():
-    client = ivs_client()
-    with Stubber(client) as stubber:
-        yield client, stubber
-        stubber.assert_no_pending_responses()
 
 
 class TestIvs:

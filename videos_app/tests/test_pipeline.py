@@ -135,6 +135,7 @@ class TestTranscodePipeline:
     ):
         """`--every` (what the local stack runs): a round that fails is logged and the next
         one still requeues the dead worker's video."""
+        from videoplatform.management import reconcile as reconcile_base
         from videos_app.management.commands import reconcile_transcodes as command
 
         video = make_uploaded_video(actor=creator, channel=creator_channel, path=sample_480p)
@@ -145,7 +146,7 @@ class TestTranscodePipeline:
             pass
 
         rounds, sleeps = [], []
-        real_round = command.Command._reconcile
+        real_round = command.Command.reconcile
 
         def first_round_fails(self, **kwargs):
             rounds.append(kwargs)
@@ -158,8 +159,8 @@ class TestTranscodePipeline:
             if len(sleeps) == 2:
                 raise Stop
 
-        monkeypatch.setattr(command.Command, "_reconcile", first_round_fails)
-        monkeypatch.setattr(command.time, "sleep", sleep)
+        monkeypatch.setattr(command.Command, "reconcile", first_round_fails)
+        monkeypatch.setattr(reconcile_base.time, "sleep", sleep)
         with pytest.raises(Stop):
             call_command("reconcile_transcodes", "--every", "5", stdout=io.StringIO())
         assert len(rounds) == 2 and sleeps == [5.0, 5.0]

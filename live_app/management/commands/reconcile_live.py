@@ -6,45 +6,17 @@ nothing is broadcasting. An ended session without a replay gets one from the rec
 found in storage, or is given up on after LIVE_REPLAY_WAIT_S.
 """
 
-import logging
-import time
-
-from django.core.management.base import BaseCommand
-
 from live_app.backends.base import LiveBackendError
 from live_app.models import AWAITING_REPLAY, LIVE_NOW, LivestreamSession
 from live_app.services import live_reconcile
 from videoplatform.dynamodb import now_s
+from videoplatform.management.reconcile import ReconcileCommand
 
-logger = logging.getLogger(__name__)
 
-
-class Command(BaseCommand):
+class Command(ReconcileCommand):
     help = "End live sessions nobody streams to any more and make their missing replays."
 
-    def add_arguments(self, parser):
-        parser.add_argument("--dry-run", action="store_true", help="Report, change nothing.")
-        parser.add_argument("--limit", type=int, default=100, help="At most this many sessions.")
-        parser.add_argument(
-            "--every",
-            type=float,
-            default=0,
-            metavar="SECONDS",
-            help="Keep running, once every SECONDS (the local stack runs it so).",
-        )
-
-    def handle(self, *args, dry_run: bool, limit: int, every: float, verbosity: int = 1, **opts):
-        if every <= 0:
-            self._reconcile(dry_run=dry_run, limit=limit, verbosity=verbosity)
-            return
-        while True:
-            try:
-                self._reconcile(dry_run=dry_run, limit=limit, verbosity=verbosity)
-            except Exception:  # noqa: BLE001 - a dependency blip: the next round retries
-                logger.exception("live reconcile round failed")
-            time.sleep(every)
-
-    def _reconcile(self, *, dry_run: bool, limit: int, verbosity: int) -> None:
+    def reconcile(self, *, dry_run: bool, limit: int, verbosity: int) -> None:
         now = now_s()
         seen = changed = 0
         for partition in (LIVE_NOW, AWAITING_REPLAY):

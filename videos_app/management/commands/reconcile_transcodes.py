@@ -6,47 +6,20 @@ unfinished UPLOAD_ABANDONED_AFTER_S after they began go on to transcoding when t
 did arrive, and fail with a reason when it did not.
 """
 
-import logging
-import time
-
 from django.conf import settings
-from django.core.management.base import BaseCommand
 
 from videoplatform.dynamodb import now_s
+from videoplatform.management.reconcile import ReconcileCommand
 from videos_app.models import PENDING_PARTITION, UPLOADING_PARTITION, Video
 from videos_app.selectors import video_get
 from videos_app.services import video_settle_unfinished_upload
 from videos_app.transcoding.backends import get_transcoder
 
-logger = logging.getLogger(__name__)
 
-
-class Command(BaseCommand):
+class Command(ReconcileCommand):
     help = "Requeue, fail or settle videos whose transcode is stuck."
 
-    def add_arguments(self, parser):
-        parser.add_argument("--dry-run", action="store_true", help="Report, change nothing.")
-        parser.add_argument("--limit", type=int, default=100, help="At most this many videos.")
-        parser.add_argument(
-            "--every",
-            type=float,
-            default=0,
-            metavar="SECONDS",
-            help="Keep running, once every SECONDS (the local stack runs it so).",
-        )
-
-    def handle(self, *args, dry_run: bool, limit: int, every: float, verbosity: int = 1, **opts):
-        if every <= 0:
-            self._reconcile(dry_run=dry_run, limit=limit, verbosity=verbosity)
-            return
-        while True:
-            try:
-                self._reconcile(dry_run=dry_run, limit=limit, verbosity=verbosity)
-            except Exception:  # noqa: BLE001 - a dependency blip: the next round retries
-                logger.exception("reconcile round failed")
-            time.sleep(every)
-
-    def _reconcile(self, *, dry_run: bool, limit: int, verbosity: int) -> None:
+    def reconcile(self, *, dry_run: bool, limit: int, verbosity: int) -> None:
         backend = get_transcoder()
         now = now_s()
         seen = 0
