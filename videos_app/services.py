@@ -527,6 +527,23 @@ def video_requeue_expired(*, video: Video, now: int | None = None) -> bool:
     )
 
 
+def video_release(*, video: Video, worker_id: str) -> bool:
+    """A worker that is shutting down hands its video back to the queue at once, without
+    counting the attempt; only while it still holds the lease."""
+    return _transition(
+        video,
+        from_statuses=[VideoStatus.PROCESSING],
+        actions=[
+            *pending_actions(VideoStatus.QUEUED),
+            Video.lease_owner.remove(),
+            Video.lease_expires_at.remove(),
+            Video.job_id.remove(),
+            Video.attempts.add(-1),
+        ],
+        extra_condition=Video.lease_owner == worker_id,
+    )
+
+
 def video_fail(*, video: Video, reason: str, from_statuses=PENDING_STATUSES) -> bool:
     return _transition(
         video,

@@ -64,10 +64,18 @@ class LeaseKeeper(threading.Thread):
         self._stop.set()
 
 
+class WorkerStopping(Exception):
+    """The worker was asked to stop in the middle of a transcode."""
+
+
 class TranscodeWorker:
     def __init__(self, *, worker_id: str | None = None, work_dir: str | None = None):
         self.worker_id = worker_id or new_worker_id()
         self.work_dir = work_dir or settings.TRANSCODE_WORK_DIR or None
+        # Set when the worker should stop: a transcode in progress is cut short and its
+        # video handed back to the queue, so another worker (or this one, restarted)
+        # takes it up at once rather than after the lease runs out.
+        self.stopping = threading.Event()
 
     # --- finding and claiming work -----------------------------------------------
 
@@ -94,7 +102,7 @@ class TranscodeWorker:
         return False
 
     def run_forever(self, *, poll_s: float = 1.0, stop: threading.Event | None = None) -> None:
-        stop = stop or threading.Event()
+        stop = self.stopping = stop or self.stopping
         while not stop.is_set():
             try:
                 worked = self.run_once()
@@ -188,6 +196,8 @@ class TranscodeWorker:
             last_progress = [0.0]
 
             def on_progress(fraction: float) -> None:
+                if self.stopping.is_set():
+                    raise WorkerStopping  # stops ffmpeg; the video goes back to the queue
                 now = time.monotonic()
                 if now - last_progress[0] >= PROGRESS_EVENT_EVERY_S and not keeper.lost.is_set():
                     last_progress[0] = now
@@ -259,6 +269,9 @@ class TranscodeWorker:
             )
         except EncodeError as error:
             self._emit(video=video, job_id=job_id, status="ERROR", errorMessage=error.reason)
+        except WorkerStopping:
+            if services.video_release(video=video, worker_id=self.worker_id):
+                logger.info("stopping: %s is back in the queue", video.video_id)
         finally:
             keeper.stop()
             shutil.rmtree(tmp, ignore_errors=True)

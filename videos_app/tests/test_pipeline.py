@@ -168,6 +168,40 @@ class TestTranscodePipeline:
         run_worker_until_idle()
         assert video_get(video.video_id, consistent=True).status == VideoStatus.READY
 
+    def test_a_stopping_worker_hands_its_video_back_at_once(
+        self, creator, creator_channel, tmp_path
+    ):
+        """Told to stop mid-transcode (SIGTERM, e.g. Ctrl-C on make run), the worker stops
+        ffmpeg and puts the video back in the queue without counting the attempt, so the
+        next worker takes it up at once instead of after the lease runs out."""
+        import threading
+        import time
+
+        from videos_app.models import PENDING_PARTITION
+
+        path = make_sample(str(tmp_path / "long.mp4"), width=854, height=480, seconds=40)
+        video = make_uploaded_video(actor=creator, channel=creator_channel, path=path)
+        worker = TranscodeWorker()
+        thread = threading.Thread(target=worker.run_forever, kwargs={"poll_s": 0.2}, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            current = video_get(video.video_id, consistent=True)
+            if current.status == VideoStatus.PROCESSING and current.progress > 0:
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail("the worker never got going")
+        worker.stopping.set()
+        thread.join(timeout=15)
+        assert not thread.is_alive(), "the worker did not stop within 15 s"
+        released = video_get(video.video_id, consistent=True)
+        assert released.status == VideoStatus.QUEUED, released.status_reason
+        assert released.lease_owner is None and released.attempts == 0
+        assert released.pending_partition == PENDING_PARTITION
+        run_worker_until_idle()
+        assert video_get(video.video_id, consistent=True).status == VideoStatus.READY
+
     @override_settings(TRANSCODE_MAX_ATTEMPTS=1)
     def test_too_many_attempts_fail(self, creator, creator_channel, sample_480p):
         """A video whose lease expired after the last allowed attempt fails with a reason."""
