@@ -514,6 +514,11 @@ def video_queue(*, video: Video, job_id: str | None = None) -> bool:
 def video_requeue_expired(*, video: Video, now: int | None = None) -> bool:
     """A worker died holding the lease: put the video back in the queue."""
     now = now_s() if now is None else now
+    return _back_to_queue(video, condition=Video.lease_expires_at < now)
+
+
+def _back_to_queue(video: Video, *, condition, extra_actions=()) -> bool:
+    """processing -> queued, the lease and job dropped, if ``condition`` holds."""
     return _transition(
         video,
         from_statuses=[VideoStatus.PROCESSING],
@@ -522,25 +527,17 @@ def video_requeue_expired(*, video: Video, now: int | None = None) -> bool:
             Video.lease_owner.remove(),
             Video.lease_expires_at.remove(),
             Video.job_id.remove(),
+            *extra_actions,
         ],
-        extra_condition=Video.lease_expires_at < now,
+        extra_condition=condition,
     )
 
 
 def video_release(*, video: Video, worker_id: str) -> bool:
     """A worker that is shutting down hands its video back to the queue at once, without
     counting the attempt; only while it still holds the lease."""
-    return _transition(
-        video,
-        from_statuses=[VideoStatus.PROCESSING],
-        actions=[
-            *pending_actions(VideoStatus.QUEUED),
-            Video.lease_owner.remove(),
-            Video.lease_expires_at.remove(),
-            Video.job_id.remove(),
-            Video.attempts.add(-1),
-        ],
-        extra_condition=Video.lease_owner == worker_id,
+    return _back_to_queue(
+        video, condition=Video.lease_owner == worker_id, extra_actions=[Video.attempts.add(-1)]
     )
 
 
