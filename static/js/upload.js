@@ -33,15 +33,22 @@
     return n.toFixed(i ? 1 : 0) + " " + units[i];
   }
 
+  // A failure worth trying again (no connection, or the site or storage briefly down)
+  // is marked `retriable`; a refusal (4xx) is not.
   function appPost(url, data) {
     return fetch(url, {
       method: "POST",
       body: data,
       headers: { "X-CSRFToken": csrfToken() },
       credentials: "same-origin",
+    }).catch(function () {
+      throw Object.assign(new Error("The connection to the site failed."), { retriable: true });
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (json) {
-        if (!response.ok) throw new Error(json.error || "Something went wrong (" + response.status + ").");
+        if (!response.ok) {
+          const message = json.error || "Something went wrong (" + response.status + ").";
+          throw Object.assign(new Error(message), { retriable: response.status >= 500 });
+        }
         return json;
       });
     });
@@ -72,7 +79,9 @@
       xhr.upload.onprogress = function (event) { if (event.lengthComputable) onProgress(event.loaded); };
       xhr.onloadend = function () { requests.delete(xhr); };
       xhr.onload = function () { resolve(xhr); };
-      xhr.onerror = function () { reject(Object.assign(new Error(storageError(xhr)), { xhr: xhr })); };
+      xhr.onerror = function () {
+        reject(Object.assign(new Error(storageError(xhr)), { retriable: true }));
+      };
       xhr.onabort = function () { reject(new Error("Upload cancelled.")); };
       xhr.send(body);
     });
@@ -161,7 +170,7 @@
         .then(function (xhr) {
           if (xhr.status >= 200 && xhr.status < 300) return;
           if (xhr.status === 403) delete urls[n]; // expired: sign it again
-          throw Object.assign(new Error(storageError(xhr)), { xhr: xhr });
+          throw Object.assign(new Error(storageError(xhr)), { retriable: true });
         })
         .then(function () {
           delete inFlight[n];
@@ -170,7 +179,7 @@
         }, function (error) {
           delete inFlight[n];
           report();
-          if (cancelled || stopped || !error.xhr) throw error;
+          if (cancelled || stopped || !error.retriable) throw error;
           if (!navigator.onLine) {
             state.textContent = "You are offline. The upload goes on when the connection is back.";
             return whenOnline(function () { return cancelled || stopped; }).then(function () {
@@ -199,7 +208,7 @@
     return Promise.all(workers).catch(function (error) {
       stopped = true;
       requests.forEach(function (xhr) { xhr.abort(); });
-      if (error.xhr) {
+      if (error.retriable) {
         throw new Error(error.message + " The parts sent so far are kept: choose the same file again to resume.");
       }
       throw error;

@@ -76,25 +76,28 @@ def stored_source(video) -> bytes:
 
 
 @pytest.mark.usefixtures("multipart_uploads")
-def test_a_part_lost_on_the_way_is_sent_again(creator_page, live_server_url, large_sample):
-    """The connection drops during part 2: the page sends it again and the upload completes
-    with the stored file identical to the original."""
+def test_a_lost_request_is_sent_again(creator_page, live_server_url, large_sample):
+    """The connection drops once while asking the site for part URLs and once during
+    part 2: the page tries each again and the upload completes with the stored file
+    identical to the original."""
     page, creator, channel = creator_page
     path, data = large_sample
     dropped = []
 
-    def drop_part_two_once(route):
-        if dropped:
+    def drop_once(route):
+        kind = "urls" if "upload-parts" in route.request.url else "part 2"
+        if kind in dropped:
             route.continue_()
         else:
-            dropped.append(route.request.url)
+            dropped.append(kind)
             route.abort("connectionreset")
 
-    page.route(re.compile(r".*[?&]partNumber=2(&.*)?$"), drop_part_two_once)
+    page.route(re.compile(r".*[?&]partNumber=2(&.*)?$"), drop_once)
+    page.route(re.compile(r".*/upload-parts/$"), drop_once)
     choose_and_upload(page, live_server_url, channel, "Sent in parts", path)
     page.wait_for_url(f"{live_server_url}/studio/videos/", timeout=60_000)
 
-    assert len(dropped) == 1
+    assert sorted(dropped) == ["part 2", "urls"]
     video = only_video(creator)
     assert video.status in (VideoStatus.QUEUED, VideoStatus.PROCESSING, VideoStatus.READY)
     assert stored_source(video) == data

@@ -34,6 +34,7 @@ across rungs and players can switch at any segment.
 from __future__ import annotations
 
 import collections
+import concurrent.futures
 import contextlib
 import fcntl
 import os
@@ -168,9 +169,19 @@ def encode_hls(
     weights = _process_weights(info=info, lowest=lowest, upper=upper)
     progress = _ProgressTracker(callback=on_progress, weights=weights)
 
-    _write_poster(source_path=source_path, out_dir=out_dir, info=info, rung=rungs[0])
+    # The poster is made beside the lowest rung's start rather than before it: it is
+    # needed only when the first segment is published, and that comes later.
+    poster = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    poster_done = poster.submit(
+        _write_poster, source_path=source_path, out_dir=out_dir, info=info, rung=rungs[0]
+    )
+    poster.shutdown(wait=False)
     publisher = _LowestRungPublisher(
-        out_dir=out_dir, rung=lowest, callback=on_first_playable, started=started
+        out_dir=out_dir,
+        rung=lowest,
+        callback=on_first_playable,
+        started=started,
+        before_publish=poster_done.result,
     )
     # Set when either process fails, so the other one is stopped at once.
     stop = threading.Event()
@@ -264,8 +275,10 @@ class _LowestRungPublisher:
         rung: Rung,
         callback: Callable[[list[str]], None] | None,
         started: float,
+        before_publish: Callable[[], object] = lambda: None,
     ) -> None:
         self._out_dir = out_dir
+        self._before_publish = before_publish
         self._rung = rung
         self._callback = callback
         self._started = started
@@ -300,6 +313,7 @@ class _LowestRungPublisher:
         return rendition
 
     def _publish(self, *, playlist_text: str, finished: bool) -> Rendition:
+        self._before_publish()  # the poster is listed in every publish: wait for it
         path = os.path.join(self._out_dir, self._rung.name, PLAYLIST_NAME)
         _write_atomically(path=path, text=playlist_text)
         rendition = _measure_rendition(out_dir=self._out_dir, rung=self._rung, finished=finished)
