@@ -261,6 +261,27 @@ class TestProbe:
             probe_source(half)
         assert caught.value.reason == "The file is truncated or corrupt"
 
+    @pytest.mark.parametrize("kept", [0.9, 0.97])
+    def test_an_mp4_missing_only_its_last_seconds(
+        self, tmp_path: pytest.TempPathFactory, kept: float
+    ) -> None:
+        """With its index at the start intact, an mp4 that lost only its end (the tail
+        check reads packets, it does not decode them) is still refused."""
+        full = make_sample(
+            os.path.join(str(tmp_path), "full.mp4"),
+            width=320,
+            height=240,
+            seconds=3,
+            faststart=True,
+        )
+        cut = os.path.join(str(tmp_path), "cut.mp4")
+        data = read_bytes(full)
+        with open(cut, "wb") as handle:
+            handle.write(data[: int(len(data) * kept)])
+        with pytest.raises(InvalidSourceError) as caught:
+            probe_source(cut)
+        assert caught.value.reason == "The file is truncated or corrupt"
+
     def test_audio_only_file(self, tmp_path: pytest.TempPathFactory) -> None:
         """An m4a with sound but no picture is refused for having no video stream."""
         path = os.path.join(str(tmp_path), "song.m4a")
