@@ -242,9 +242,16 @@ class TestProbe:
             probe_source(path)
         assert caught.value.reason == "The file is empty"
 
-    @pytest.mark.parametrize("faststart", [False, True], ids=["index-at-end", "index-at-start"])
-    def test_truncated_mp4(self, tmp_path: pytest.TempPathFactory, faststart: bool) -> None:
-        """An mp4 cut in half is truncated, whether it lost its index or only media data."""
+    @pytest.mark.parametrize(
+        "faststart,kept",
+        [(False, 0.5), (True, 0.5), (True, 0.9), (True, 0.97)],
+        ids=["index-at-end-half", "index-at-start-half", "last-10%-lost", "last-3%-lost"],
+    )
+    def test_truncated_mp4(
+        self, tmp_path: pytest.TempPathFactory, faststart: bool, kept: float
+    ) -> None:
+        """An mp4 that was cut is truncated, whether it lost its index or only media data,
+        even only its last seconds (the tail check reads packets; it does not decode)."""
         full = make_sample(
             os.path.join(str(tmp_path), "full.mp4"),
             width=320,
@@ -252,32 +259,11 @@ class TestProbe:
             seconds=3,
             faststart=faststart,
         )
-        half = os.path.join(str(tmp_path), "half.mp4")
-        data = read_bytes(full)
-        with open(half, "wb") as handle:
-            handle.write(data[: len(data) // 2])
-        probe_source(full)  # the intact file is fine, so the cut is what fails
-        with pytest.raises(InvalidSourceError) as caught:
-            probe_source(half)
-        assert caught.value.reason == "The file is truncated or corrupt"
-
-    @pytest.mark.parametrize("kept", [0.9, 0.97])
-    def test_an_mp4_missing_only_its_last_seconds(
-        self, tmp_path: pytest.TempPathFactory, kept: float
-    ) -> None:
-        """With its index at the start intact, an mp4 that lost only its end (the tail
-        check reads packets, it does not decode them) is still refused."""
-        full = make_sample(
-            os.path.join(str(tmp_path), "full.mp4"),
-            width=320,
-            height=240,
-            seconds=3,
-            faststart=True,
-        )
         cut = os.path.join(str(tmp_path), "cut.mp4")
         data = read_bytes(full)
         with open(cut, "wb") as handle:
             handle.write(data[: int(len(data) * kept)])
+        probe_source(full)  # the intact file is fine, so the cut is what fails
         with pytest.raises(InvalidSourceError) as caught:
             probe_source(cut)
         assert caught.value.reason == "The file is truncated or corrupt"
