@@ -20,7 +20,7 @@ from videoplatform.dynamodb import condition_failed, item_or_none, new_id, now_s
 from videoplatform.errors import ApplicationError, PermissionDenied
 from videoplatform.models import UniqueClaim
 from videos_app import services as video_services
-from videos_app.models import PENDING_PARTITION, Video, VideoStatus, Visibility
+from videos_app.models import Video, VideoStatus, Visibility
 
 logger = logging.getLogger(__name__)
 
@@ -239,7 +239,8 @@ def _live_index_actions(partition: str | None, since: int | None = None) -> list
     ]
 
 
-def _stream_ended_event(session: LivestreamSession) -> dict:
+def _event_for(session: LivestreamSession) -> dict:
+    # What the event handlers read of an event's envelope: the channel it is about.
     return {"resources": [session.channel_arn]}
 
 
@@ -259,9 +260,7 @@ def live_reconcile(*, session: LivestreamSession, now: int, dry_run: bool = Fals
         if backend.is_broadcasting(channel=channel_of(session), stream_id=session.stream_id):
             return "live: still broadcasting"
         if not dry_run:
-            live_apply_stream_event(
-                detail={"event_name": "Stream End"}, event=_stream_ended_event(session)
-            )
+            live_apply_stream_event(detail={"event_name": "Stream End"}, event=_event_for(session))
         return "ended: nothing is broadcasting"
     if session.replay_video_id:
         if not dry_run:
@@ -278,7 +277,7 @@ def live_reconcile(*, session: LivestreamSession, now: int, dry_run: bool = Fals
                     "recording_s3_bucket_name": found.bucket,
                     "recording_s3_key_prefix": found.prefix,
                 },
-                event=_stream_ended_event(session),
+                event=_event_for(session),
             )
             _transition_index(session, None)
         return "replay made from the recording in storage"
@@ -335,7 +334,7 @@ def live_apply_recording_event(*, detail: dict, event: dict) -> bool:
         # created pending, so if this process dies before submitting it, reconcile
         # still finds it and queues it.
         video.source_key = prefix
-        video.pending_partition, video.pending_since = PENDING_PARTITION, now_s()
+        video_services.set_pending(video, VideoStatus.UPLOADED)
     try:
         with transaction() as tx:
             tx.save(video, condition=Video.video_id.does_not_exist())

@@ -90,7 +90,7 @@ def multipart_parts(*, bucket: str, key: str, upload_id: str) -> list[StoredPart
                 for p in page.get("Parts", [])
             ]
     except ClientError as error:
-        if _error_code(error) in {"NoSuchUpload", "404", "NotFound"}:
+        if _error_code(error) in _UPLOAD_GONE:
             return None
         raise
     return sorted(parts, key=lambda part: part.number)
@@ -110,8 +110,11 @@ def multipart_abort(*, bucket: str, key: str, upload_id: str) -> None:
     try:
         s3_client().abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
     except ClientError as error:
-        if _error_code(error) not in {"NoSuchUpload", "404", "NotFound"}:
+        if _error_code(error) not in _UPLOAD_GONE:
             raise
+
+
+_UPLOAD_GONE = frozenset({"NoSuchUpload", "404", "NotFound"})
 
 
 def _error_code(error: ClientError) -> str:
@@ -122,7 +125,7 @@ def head_object(*, bucket: str, key: str) -> StoredObject | None:
     try:
         head = s3_client().head_object(Bucket=bucket, Key=key)
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+        if _error_code(error) in {"404", "NoSuchKey", "NotFound"}:
             return None
         raise
     modified = head.get("LastModified")
@@ -134,20 +137,23 @@ def head_object(*, bucket: str, key: str) -> StoredObject | None:
     )
 
 
-def list_objects(*, bucket: str, prefix: str) -> list[StoredObject]:
-    """Every object under ``prefix`` (size and time; no content type, which listing omits)."""
-    found = []
+def newest_object(
+    *, bucket: str, prefix: str, modified_since: float, key_suffix: str = ""
+) -> StoredObject | None:
+    """The most recently written object under ``prefix`` whose key ends with
+    ``key_suffix`` and that was written at or after ``modified_since`` (Unix seconds);
+    no content type, which listing omits."""
+    newest = None
     for page in s3_client().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        found += [
-            StoredObject(
-                key=obj["Key"],
-                size=int(obj["Size"]),
-                content_type="",
-                modified_at=obj["LastModified"].timestamp(),
-            )
-            for obj in page.get("Contents", [])
-        ]
-    return found
+        for obj in page.get("Contents", []):
+            modified = obj["LastModified"].timestamp()
+            if not obj["Key"].endswith(key_suffix) or modified < modified_since:
+                continue
+            if newest is None or modified > newest.modified_at:
+                newest = StoredObject(
+                    key=obj["Key"], size=int(obj["Size"]), content_type="", modified_at=modified
+                )
+    return newest
 
 
 def read_head_bytes(*, bucket: str, key: str, length: int = 64) -> bytes:
@@ -207,12 +213,9 @@ def media_url(key: str | None) -> str:
     return media_storage().url(key)
 
 
-UNFINISHED_UPLOAD_DAYS = 7
-
-
 def ensure_buckets(*, stdout=None) -> list[str]:
     """Create the raw and media buckets with the CORS rules browser uploads need, and
-    a lifecycle rule that drops multipart uploads left unfinished for a week."""
+    a lifecycle rule that drops multipart uploads left unfinished."""
     client = s3_client()
     existing = {b["Name"] for b in client.list_buckets().get("Buckets", [])}
     done = []
@@ -238,7 +241,9 @@ def ensure_buckets(*, stdout=None) -> list[str]:
                 ]
             },
         )
-    # A large upload the creator never finished or resumed: storage drops its parts.
+    # A large upload the creator never finished or resumed: storage drops its parts when
+    # reconcile_transcodes gives up on the video (UPLOAD_ABANDONED_AFTER_S, in whole days).
+    unfinished_days = max(1, -(-settings.UPLOAD_ABANDONED_AFTER_S // 86400))
     client.put_bucket_lifecycle_configuration(
         Bucket=settings.S3_RAW_BUCKET,
         LifecycleConfiguration={
@@ -247,9 +252,7 @@ def ensure_buckets(*, stdout=None) -> list[str]:
                     "ID": "abort-unfinished-uploads",
                     "Filter": {"Prefix": "raw/"},
                     "Status": "Enabled",
-                    "AbortIncompleteMultipartUpload": {
-                        "DaysAfterInitiation": UNFINISHED_UPLOAD_DAYS
-                    },
+                    "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": unfinished_days},
                 }
             ]
         },

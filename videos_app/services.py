@@ -112,15 +112,25 @@ def _transition(video: Video, *, from_statuses, actions, extra_condition=None) -
     return True
 
 
+def _pending_partition(status: VideoStatus) -> str:
+    # Uploads waiting for their file have their own partition of the pending index.
+    return UPLOADING_PARTITION if status == VideoStatus.UPLOADING else PENDING_PARTITION
+
+
 def pending_actions(status: VideoStatus) -> list:
-    """Set a status that keeps the video in the pending index, under the partition that
-    status belongs to (uploads waiting for their file have their own)."""
-    partition = UPLOADING_PARTITION if status == VideoStatus.UPLOADING else PENDING_PARTITION
+    """Set a status that keeps the video in the pending index, under its partition."""
     return [
         Video.status.set(str(status)),
-        Video.pending_partition.set(partition),
+        Video.pending_partition.set(_pending_partition(status)),
         Video.pending_since.set(now_s()),
     ]
+
+
+def set_pending(video: Video, status: VideoStatus, *, since: int | None = None) -> None:
+    """The same for a Video not saved yet: it is created already in the pending index."""
+    video.status = str(status)
+    video.pending_partition = _pending_partition(status)
+    video.pending_since = now_s() if since is None else since
 
 
 def _not_pending_actions() -> list:
@@ -186,7 +196,7 @@ def video_create_upload(
         created_at=now_s(),
         source_key=None,
     )
-    video.pending_partition, video.pending_since = UPLOADING_PARTITION, video.created_at
+    set_pending(video, VideoStatus.UPLOADING, since=video.created_at)
     video.source_key = raw_key(video.video_id)
     if size >= settings.UPLOAD_MULTIPART_MIN_BYTES:
         part_bytes = _part_bytes(size)
@@ -201,7 +211,7 @@ def video_create_upload(
                 bucket=settings.S3_RAW_BUCKET, key=video.source_key, upload_id=video.upload_id
             )
             raise
-        return video, MultipartUpload(part_bytes=part_bytes, parts=-(-size // part_bytes))
+        return video, MultipartUpload(part_bytes=part_bytes, parts=len(expected_parts(video)))
     video.save(condition=Video.video_id.does_not_exist())
     post = storage.presigned_post(
         bucket=settings.S3_RAW_BUCKET,
@@ -228,18 +238,14 @@ def expected_parts(video: Video) -> dict[int, int]:
     return {n: min(part, size - (n - 1) * part) for n in range(1, count + 1)}
 
 
-def _multipart_video(actor, video: Video) -> None:
-    require_manager(actor, video)
-    if video.status != VideoStatus.UPLOADING or not video.upload_id:
-        raise ApplicationError("This video is not waiting for an upload.")
-
-
 def video_upload_parts(
     *, actor, video: Video, numbers: list[int]
 ) -> tuple[dict[int, str], list[int]]:
     """Signed PUT URLs for the asked parts, and the parts storage already holds whole
     (so a resumed upload skips them)."""
-    _multipart_video(actor, video)
+    require_manager(actor, video)
+    if video.status != VideoStatus.UPLOADING or not video.upload_id:
+        raise ApplicationError("This video is not waiting for an upload.")
     expected = expected_parts(video)
     if len(numbers) > PART_URLS_PER_REQUEST or any(n not in expected for n in numbers):
         raise ApplicationError(
@@ -269,10 +275,11 @@ def _complete_multipart(video: Video) -> None:
     stored = _stored_parts(video)
     if stored is None:
         return  # an earlier "complete" joined it, or it expired: the HEAD that follows tells
+    expected = expected_parts(video)
     missing = _missing_parts(video, stored)
     if missing:
         raise ApplicationError(
-            f"The upload is incomplete: {len(missing)} of {len(expected_parts(video))} parts "
+            f"The upload is incomplete: {len(missing)} of {len(expected)} parts "
             "are missing. Choose the same file again to resume it."
         )
     whole = {p.number: p for p in stored}
@@ -280,7 +287,7 @@ def _complete_multipart(video: Video) -> None:
         bucket=settings.S3_RAW_BUCKET,
         key=source_key_of(video),
         upload_id=video.upload_id,
-        parts=[whole[n] for n in expected_parts(video)],
+        parts=[whole[n] for n in expected],
     )
 
 

@@ -212,17 +212,14 @@ class IvsBackend(LiveBackend):
         match = _CHANNEL_ARN.fullmatch(channel.channel_arn)
         if match is None:
             return None
-        prefix = f"ivs/v1/{match['account']}/{match['channel']}/"
-        ended = [
-            obj
-            for obj in storage.list_objects(bucket=self.recording_bucket, prefix=prefix)
-            if obj.key.endswith(RECORDING_ENDED_MARKER)
-            and obj.modified_at is not None
-            and obj.modified_at >= since
-        ]
-        if not ended:
+        newest = storage.newest_object(
+            bucket=self.recording_bucket,
+            prefix=f"ivs/v1/{match['account']}/{match['channel']}/",
+            modified_since=since,
+            key_suffix=RECORDING_ENDED_MARKER,
+        )
+        if newest is None:
             return None
-        newest = max(ended, key=lambda obj: obj.modified_at)
         return FoundRecording(
             bucket=self.recording_bucket, prefix=newest.key[: -len(RECORDING_ENDED_MARKER)]
         )

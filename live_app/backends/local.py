@@ -61,11 +61,11 @@ class LocalBackend(LiveBackend):
         self, *, channel: LiveChannel, stream_id: str, since: int
     ) -> FoundRecording | None:
         # The ingest uploads each recording as recordings/<stream_id>/<unix time>.flv.
-        found = storage.list_objects(
-            bucket=settings.S3_RAW_BUCKET, prefix=f"recordings/{stream_id}/"
+        newest = storage.newest_object(
+            bucket=settings.S3_RAW_BUCKET, prefix=f"recordings/{stream_id}/", modified_since=since
         )
-        found = [obj for obj in found if obj.modified_at and obj.modified_at >= since]
-        if not found:
-            return None
-        newest = max(found, key=lambda obj: obj.modified_at)
-        return FoundRecording(bucket=settings.S3_RAW_BUCKET, prefix=newest.key)
+        return (
+            None
+            if newest is None
+            else FoundRecording(bucket=settings.S3_RAW_BUCKET, prefix=newest.key)
+        )
