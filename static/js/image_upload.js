@@ -48,7 +48,7 @@
     const status = section.querySelector(".upload-status");
     const progress = section.querySelector("progress");
     const preview = section.querySelector("img.preview");
-    input.addEventListener("change", function () {
+    function upload() {
       const file = input.files[0];
       if (!file) return;
       status.textContent = "Uploading…";
@@ -67,6 +67,10 @@
         })
         .catch(function (error) { status.textContent = error.message; })
         .finally(function () { progress.hidden = true; input.value = ""; });
-    });
+    }
+    input.addEventListener("change", upload);
+    // This script is deferred: a file chosen while the page was still loading
+    // fired its change event before the listener existed, so send it now.
+    if (input.files.length) upload();
   });
 })();

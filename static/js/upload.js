@@ -290,4 +290,6 @@
     cancelled = true;
     requests.forEach(function (xhr) { xhr.abort(); });
   });
+
+  form.querySelector("button[type=submit]").disabled = false;
 })();

@@ -3,8 +3,10 @@
 import pytest
 from playwright.sync_api import expect
 
+from channels_app.models import Channel
 from channels_app.tests.test_channels import png_bytes
-from conftest import STRONG_PASSWORD, unique
+from conftest import STRONG_PASSWORD, make_channel, make_user, unique
+from tests.e2e.browser_helpers import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -45,3 +47,37 @@ class TestChannelFlow:
         )
         assert avatar.evaluate("img => img.naturalWidth") == 32
         assert page.problems == []
+
+    def test_image_chosen_before_the_page_script_ran_is_still_uploaded(
+        self, page, live_server_url
+    ):
+        """A file picked while the upload script is still loading is sent once it loads."""
+        owner = make_user()
+        channel = make_channel(owner)
+        log_in(page, live_server_url, owner)
+
+        held = []
+        page.route("**/js/image_upload.js", lambda route: held.append(route))
+        page.goto(
+            f"{live_server_url}/studio/channels/{channel.channel_id}/edit/",
+            wait_until="commit",
+        )
+        page.get_by_label("Banner image", exact=True).set_input_files(
+            {"name": "banner.png", "mimeType": "image/png", "buffer": png_bytes(64, 16)}
+        )
+        for _ in range(100):  # route handlers run while the driver is waited on
+            if held:
+                break
+            page.wait_for_timeout(50)
+        assert len(held) == 1, "the upload script was not requested"
+        assert banner_status_text(page) == ""  # nothing handled the choice yet
+        held[0].continue_()
+
+        banner_section = page.locator(".image-upload[data-kind=banner]")
+        expect(banner_section.locator(".upload-status")).to_have_text("Saved.")
+        assert Channel.get(channel.channel_id).banner_key
+        assert page.problems == []
+
+
+def banner_status_text(page) -> str:
+    return page.locator(".image-upload[data-kind=banner] .upload-status").inner_text()

@@ -391,6 +391,13 @@ class TestUploadBadInput:
         page = client.get("/studio/videos/").content.decode()
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
 
+    def test_upload_button_waits_for_the_page_script(self, client, creator, creator_channel):
+        """Sent before upload.js runs, the form would carry no file: the button starts
+        disabled and the script enables it (the browser tests click it)."""
+        sign_in(client, creator)
+        page = client.get("/studio/upload/").content.decode()
+        assert re.search(r'<button type="submit" id="upload-button" disabled>', page)
+
 
 class TestStudioAuthorization:
     @pytest.mark.parametrize(
