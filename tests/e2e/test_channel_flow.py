@@ -48,9 +48,7 @@ class TestChannelFlow:
         assert avatar.evaluate("img => img.naturalWidth") == 32
         assert page.problems == []
 
-    def test_image_chosen_before_the_page_script_ran_is_still_uploaded(
-        self, page, live_server_url
-    ):
+    def test_image_chosen_before_the_page_script_ran_is_still_uploaded(self, page, live_server_url):
         """A file picked while the upload script is still loading is sent once it loads."""
         owner = make_user()
         channel = make_channel(owner)
