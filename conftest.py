@@ -66,6 +66,16 @@ def channel(user):
 
 
 @pytest.fixture
+def creator():
+    return make_user()
+
+
+@pytest.fixture
+def creator_channel(creator):
+    return make_channel(owner=creator)
+
+
+@pytest.fixture
 def signed_in_client(client, user):
     """A Django test client signed in as ``user``."""
     response = client.post("/accounts/login/", {"email": user.email, "password": STRONG_PASSWORD})

@@ -1,21 +1,10 @@
-"""Fixtures the live tests share: a creator with a channel and a live session for it,
-and a stubbed IVS client."""
+"""Fixtures the live tests share: a live session on the creator's channel (the creator
+fixtures are the project's) and a stubbed IVS client."""
 
 import pytest
 from botocore.stub import Stubber
 
-from conftest import make_channel, make_user
 from live_app import services
-
-
-@pytest.fixture
-def creator():
-    return make_user()
-
-
-@pytest.fixture
-def creator_channel(creator):
-    return make_channel(owner=creator)
 
 
 @pytest.fixture

@@ -36,6 +36,21 @@ def stream_event(session, name):
     )
 
 
+def recording_event(channel_arn, *, bucket, key, **detail):
+    """An IVS Recording End event for the recording under ``key`` in ``bucket``."""
+    return make_event(
+        source="aws.ivs",
+        detail_type="IVS Recording State Change",
+        detail={
+            "recording_status": "Recording End",
+            "recording_s3_bucket_name": bucket,
+            "recording_s3_key_prefix": key,
+            **detail,
+        },
+        resources=[channel_arn],
+    )
+
+
 def publish(rtmp_port: int, key: str, seconds: float, *, wait: bool = True):
     process = subprocess.Popen(
         publisher_command(f"rtmp://127.0.0.1:{rtmp_port}/live/{key}", seconds=seconds),
@@ -140,40 +155,24 @@ class TestStreamEvents:
 
     def test_recording_end_for_unknown_session(self):
         """A Recording End for a channel we do not know creates nothing."""
-        event = make_event(
-            source="aws.ivs",
-            detail_type="IVS Recording State Change",
-            detail={
-                "recording_status": "Recording End",
-                "recording_s3_bucket_name": "b",
-                "recording_s3_key_prefix": "ivs/v1/x",
-            },
-            resources=["arn:aws:ivs:us-east-1:123:channel/unknown"],
+        event = recording_event(
+            "arn:aws:ivs:us-east-1:123:channel/unknown", bucket="b", key="ivs/v1/x"
         )
         assert handle_event(event) == "ignored"
 
     def test_ivs_recording_becomes_ready_replay(self, session):
         """On IVS, Recording End publishes the recording's HLS as the replay, once."""
-        detail = {
-            "recording_status": "Recording End",
-            "recording_s3_bucket_name": settings.S3_MEDIA_BUCKET,
-            "recording_s3_key_prefix": "ivs/v1/123/abc/2026/11/25/10/0/rec1",
-            "recording_duration_ms": 60000,
-        }
-        event = make_event(
-            source="aws.ivs",
-            detail_type="IVS Recording State Change",
-            detail=detail,
-            resources=[session.channel_arn],
-        )
-        assert handle_event(event) == "applied"
-        again = make_event(
-            source="aws.ivs",
-            detail_type="IVS Recording State Change",
-            detail=detail,
-            resources=[session.channel_arn],
-        )
-        assert handle_event(again) == "ignored"
+
+        def event():
+            return recording_event(
+                session.channel_arn,
+                bucket=settings.S3_MEDIA_BUCKET,
+                key="ivs/v1/123/abc/2026/11/25/10/0/rec1",
+                recording_duration_ms=60000,
+            )
+
+        assert handle_event(event()) == "applied"
+        assert handle_event(event()) == "ignored"  # a second event for the same recording
         replay = video_get(
             session_get(session.stream_id, consistent=True).replay_video_id, consistent=True
         )
@@ -188,15 +187,10 @@ class TestStreamEvents:
             raise RuntimeError("the process died here")
 
         monkeypatch.setattr(Video, "update", die)
-        event = make_event(
-            source="aws.ivs",
-            detail_type="IVS Recording State Change",
-            detail={
-                "recording_status": "Recording End",
-                "recording_s3_bucket_name": settings.S3_RAW_BUCKET,
-                "recording_s3_key_prefix": f"live/{session.stream_id}/recording.flv",
-            },
-            resources=[session.channel_arn],
+        event = recording_event(
+            session.channel_arn,
+            bucket=settings.S3_RAW_BUCKET,
+            key=f"live/{session.stream_id}/recording.flv",
         )
         with pytest.raises(RuntimeError):
             handle_event(event)

@@ -12,10 +12,10 @@ from live_app.models import AWAITING_REPLAY, LIVE_NOW, LiveStatus, LivestreamSes
 from live_app.selectors import session_get
 from live_app.tests.test_ivs_backend import ACCOUNT, CHANNEL_ARN, make_backend
 from live_app.tests.test_ivs_backend import make_channel as make_ivs_channel
-from live_app.tests.test_live import stream_event
+from live_app.tests.test_live import recording_event, stream_event
 from videoplatform.aws import s3_client
 from videoplatform.dynamodb import now_s
-from videoplatform.events import handle_event, make_event
+from videoplatform.events import handle_event
 from videos_app import services as video_services
 from videos_app.models import VideoStatus
 from videos_app.selectors import video_get
@@ -112,16 +112,7 @@ class TestLostRecordingEnd:
         handle_event(stream_event(session, "Stream End"))
         key = f"recordings/{session.stream_id}/1700000001.flv"
         put(settings.S3_RAW_BUCKET, key, b"FLV")
-        recording = make_event(
-            source="aws.ivs",
-            detail_type="IVS Recording State Change",
-            detail={
-                "recording_status": "Recording End",
-                "recording_s3_bucket_name": settings.S3_RAW_BUCKET,
-                "recording_s3_key_prefix": key,
-            },
-            resources=[session.channel_arn],
-        )
+        recording = recording_event(session.channel_arn, bucket=settings.S3_RAW_BUCKET, key=key)
         assert handle_event(recording) == "applied"
         out = reconcile()
         assert f"{session.stream_id} [ended] -> done: the replay exists" in out

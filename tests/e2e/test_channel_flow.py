@@ -68,14 +68,10 @@ class TestChannelFlow:
                 break
             page.wait_for_timeout(50)
         assert len(held) == 1, "the upload script was not requested"
-        assert banner_status_text(page) == ""  # nothing handled the choice yet
+        banner_status = page.locator(".image-upload[data-kind=banner] .upload-status")
+        assert banner_status.inner_text() == ""  # nothing handled the choice yet
         held[0].continue_()
 
-        banner_section = page.locator(".image-upload[data-kind=banner]")
-        expect(banner_section.locator(".upload-status")).to_have_text("Saved.")
+        expect(banner_status).to_have_text("Saved.")
         assert Channel.get(channel.channel_id).banner_key
         assert page.problems == []
-
-
-def banner_status_text(page) -> str:
-    return page.locator(".image-upload[data-kind=banner] .upload-status").inner_text()

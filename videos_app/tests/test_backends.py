@@ -9,7 +9,7 @@ from botocore.stub import ANY, Stubber
 from django.conf import settings
 from django.core.management import call_command
 
-from conftest import make_channel, make_user, sign_in
+from conftest import sign_in
 from videoplatform.events import handle_event, make_event
 from videos_app import services
 from videos_app.models import VideoStatus
@@ -17,16 +17,6 @@ from videos_app.selectors import video_get
 from videos_app.tests.factories import post_to_storage, start_upload
 from videos_app.transcoding.mediaconvert import MediaConvertClient
 from videos_app.transcoding.mediaconvert_backend import MediaConvertTranscoder
-
-
-@pytest.fixture
-def creator():
-    return make_user()
-
-
-@pytest.fixture
-def creator_channel(creator):
-    return make_channel(owner=creator)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import requests
 from django.core.management import call_command
 from django.test import override_settings
 
-from conftest import make_channel, make_user, sign_in
+from conftest import make_user, sign_in
 from videoplatform.events import handle_event, make_event
 from videos_app import services
 from videos_app.models import VideoStatus
@@ -24,16 +24,6 @@ def sample_480p(tmp_path_factory):
     return make_sample(
         str(tmp_path_factory.mktemp("media") / "480p.mp4"), width=854, height=480, seconds=3
     )
-
-
-@pytest.fixture
-def creator():
-    return make_user()
-
-
-@pytest.fixture
-def creator_channel(creator):
-    return make_channel(owner=creator)
 
 
 def run_worker_until_idle(worker=None):
