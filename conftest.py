@@ -135,6 +135,9 @@ def dynamodb_relay(monkeypatch):
     client = client_like("dynamodb", relay.url)
     monkeypatch.setattr("videoplatform.views.dynamodb_client", lambda: client)
     monkeypatch.setattr("social_app.selectors.dynamodb_client", lambda: client)
+    monkeypatch.setattr("videoplatform.tallies.dynamodb_client", lambda: client)
+    monkeypatch.setattr("videos_app.selectors.dynamodb_client", lambda: client)
+    monkeypatch.setattr("social_app.notifications.dynamodb_client", lambda: client)
     yield relay
     relay.stop()
     # Undo now, so the next test never reaches DynamoDB through a dead relay.

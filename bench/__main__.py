@@ -15,6 +15,7 @@ BENCHMARKS = {
     "transcode": "bench.transcode_bench",
     "social": "bench.social_bench",
     "live": "bench.live_bench",
+    "scale": "bench.scale_bench",
 }
 
 

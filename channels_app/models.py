@@ -88,10 +88,19 @@ class Channel(Model):
     description = UnicodeAttribute(default="")
     avatar_key = UnicodeAttribute(null=True)
     banner_key = UnicodeAttribute(null=True)
-    subscriber_count = NumberAttribute(default=0)
-    video_count = NumberAttribute(default=0)
     created_at = NumberAttribute()
     # Set while the owner is banned: the channel page is hidden from everyone but staff.
     owner_banned = BooleanAttribute(default=False)
 
     owner_index = ChannelOwnerIndex()
+
+    # Counts live in the Tallies table; selectors that read them attach them here.
+    counts = None
+
+    @property
+    def subscriber_count(self) -> int:
+        return self.counts.subscribers if self.counts else 0
+
+    @property
+    def video_count(self) -> int:
+        return self.counts.videos if self.counts else 0

@@ -3,6 +3,7 @@
 from channels_app.models import Channel, User
 from videoplatform.dynamodb import item_or_none
 from videoplatform.models import UniqueClaim
+from videoplatform.tallies import Counts, channel_subject, tallies_get
 
 
 def user_get(user_id: str) -> User | None:
@@ -15,16 +16,28 @@ def user_get_by_email(email: str) -> User | None:
     return user_get(claim.owner_id) if claim else None
 
 
-def channel_get(channel_id: str) -> Channel | None:
-    return item_or_none(Channel, channel_id)
+def channel_get(channel_id: str, *, with_counts: bool = False) -> Channel | None:
+    channel = item_or_none(Channel, channel_id)
+    if channel is not None and with_counts:
+        channel.counts = channel_counts(channel_id, consistent=True)
+    return channel
 
 
-def channel_get_by_handle(handle: str) -> Channel | None:
+def channel_get_by_handle(handle: str, *, with_counts: bool = False) -> Channel | None:
     handle = (handle or "").strip().lstrip("@").lower()
     if not handle or len(handle) > 30:
         return None
     claim = item_or_none(UniqueClaim, f"handle#{handle}")
-    return channel_get(claim.owner_id) if claim else None
+    channel = channel_get(claim.owner_id) if claim else None
+    if channel is not None and with_counts:
+        channel.counts = channel_counts(channel.channel_id)
+    return channel
+
+
+def channel_counts(channel_id: str, *, consistent: bool = False) -> Counts:
+    """Subscribers and public videos of a channel (one BatchGetItem over its tally)."""
+    subject = channel_subject(channel_id)
+    return tallies_get([subject], consistent=consistent)[subject]
 
 
 def channels_for_owner(user_id: str, *, limit: int = 50) -> list[Channel]:

@@ -2,7 +2,6 @@
 
 import logging
 import re
-import unicodedata
 from types import SimpleNamespace
 
 from django.conf import settings
@@ -19,6 +18,7 @@ from videoplatform.dynamodb import condition_failed, new_id, now_s, transaction
 from videoplatform.errors import ApplicationError, Conflict, PermissionDenied, RateLimited
 from videoplatform.models import UniqueClaim
 from videoplatform.ratelimit import counter_increment, counter_value, enforce, window_for
+from videoplatform.text import clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -36,20 +36,6 @@ _DUMMY_HASH = None
 
 def normalize_email(email: str) -> str:
     return (email or "").strip().lower()
-
-
-def clean_text(value: str, *, field: str, label: str, max_length: int, required: bool) -> str:
-    """Trim, reject control and invisible formatting characters, and bound the length."""
-    text = unicodedata.normalize("NFC", (value or "").strip())
-    if required and not text:
-        raise ApplicationError(f"{label} is required.", field=field)
-    if len(text) > max_length:
-        raise ApplicationError(f"{label} must be at most {max_length} characters.", field=field)
-    for char in text:
-        category = unicodedata.category(char)
-        if category == "Cf" or (category == "Cc" and char not in "\n\r\t"):
-            raise ApplicationError(f"{label} contains invisible control characters.", field=field)
-    return text
 
 
 def email_claim(email: str) -> str:
@@ -196,6 +182,20 @@ def user_set_role(*, user: User, role: Role, granted: bool) -> User:
     return user
 
 
+def user_set_banned(*, user: User, banned: bool) -> bool:
+    """Ban or unban, conditional on the old status. False when it had changed."""
+    new, old = (
+        (UserStatus.BANNED, UserStatus.ACTIVE) if banned else (UserStatus.ACTIVE, UserStatus.BANNED)
+    )
+    try:
+        user.update(actions=[User.status.set(str(new))], condition=User.status == str(old))
+    except UpdateError as error:
+        if condition_failed(error):
+            return False
+        raise
+    return True
+
+
 def admin_create_or_promote(*, email: str, password: str) -> tuple[User, bool]:
     """Create an admin account, or make an existing account admin. Returns (user, created)."""
     existing = user_get_by_email(normalize_email(email))
@@ -245,8 +245,6 @@ def channel_create(*, owner: User, name: str, handle: str, description: str = ""
         handle=handle,
         name=name,
         description=description,
-        subscriber_count=0,
-        video_count=0,
         created_at=now_s(),
     )
     claim = UniqueClaim(handle_claim(handle), owner_id=channel.channel_id)
@@ -281,6 +279,15 @@ def channel_update(*, actor, channel: Channel, name: str, description: str) -> C
             raise ApplicationError("This channel no longer exists.") from None
         raise
     return channel
+
+
+def channels_set_owner_banned(*, owner_user_id: str, banned: bool) -> int:
+    """Hide (or show again) every channel of a banned (or unbanned) user."""
+    changed = 0
+    for channel in Channel.owner_index.query(owner_user_id):
+        channel.update(actions=[Channel.owner_banned.set(banned)])
+        changed += 1
+    return changed
 
 
 def _image_prefix(channel: Channel, kind: str) -> str:

@@ -12,9 +12,12 @@ from channels_app.auth import cognito
 from channels_app.auth.backends import cognito_config, uses_cognito
 from channels_app.auth.sessions import login_required, session_login, session_logout
 from channels_app.forms import ChannelCreateForm, ChannelEditForm, LoginForm, SignUpForm
+from live_app.selectors import live_now
+from social_app.selectors import subscription_get
 from videoplatform.errors import ApplicationError, PermissionDenied, RateLimited
 from videoplatform.http import error_page, form_error, safe_next
 from videoplatform.storage import media_url
+from videos_app.selectors import channel_public_videos
 
 logger = logging.getLogger(__name__)
 
@@ -236,11 +239,7 @@ def channel_image_complete(request, channel_id: str, kind: str):
 
 def channel_page(request, handle: str):
     """A channel's public page."""
-    from live_app.selectors import live_now
-    from social_app.selectors import subscription_get
-    from videos_app.selectors import channel_public_videos
-
-    channel = selectors.channel_get_by_handle(handle)
+    channel = selectors.channel_get_by_handle(handle, with_counts=True)
     if channel is None or (channel.owner_banned and not request.user.is_staff):
         raise Http404("No such channel.")
 

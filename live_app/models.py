@@ -6,7 +6,7 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from videoplatform.dynamodb import base_meta, register
+from videoplatform.dynamodb import base_meta, register, sharded_key
 
 
 class LiveStatus(StrEnum):
@@ -37,8 +37,15 @@ class LiveOwnerIndex(GlobalSecondaryIndex):
 # Values of the sparse ``live-index``: sessions live now, and ended sessions whose replay
 # has not been made yet. reconcile_live reads both, because stream and recording events
 # can be lost.
+# Each is split over LIVE_SHARDS partitions (``live#<n>``), so sessions starting and
+# ending across the site do not all write one key.
 LIVE_NOW = "live"
 AWAITING_REPLAY = "awaiting-replay"
+LIVE_SHARDS = 4
+
+
+def live_shard_of(name: str, stream_id: str) -> str:
+    return sharded_key(name, stream_id, LIVE_SHARDS)
 
 
 class LiveStateIndex(GlobalSecondaryIndex):
@@ -84,3 +91,8 @@ class LivestreamSession(Model):
     def __repr__(self) -> str:
         # PynamoDB's repr lists every attribute; the stream key must never reach a log.
         return f"LivestreamSession(stream_id={self.stream_id!r}, status={self.status!r})"
+
+
+def is_live_now(session: LivestreamSession) -> bool:
+    """In the live-index as live now (rather than waiting for its replay)."""
+    return (session.live_partition or "").rsplit("#", 1)[0] == LIVE_NOW

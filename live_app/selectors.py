@@ -1,8 +1,8 @@
 """Reads for live sessions."""
 
-from live_app.models import LiveStatus, LivestreamSession
-from videoplatform.dynamodb import item_or_none
-from videoplatform.pagination import Page, query_page
+from live_app.models import LIVE_SHARDS, LiveStatus, LivestreamSession
+from videoplatform.dynamodb import all_shards, item_or_none
+from videoplatform.pagination import Page, merged_page, query_page
 
 
 def session_get(stream_id: str, *, consistent: bool = False) -> LivestreamSession | None:
@@ -21,3 +21,17 @@ def live_now(channel_id: str) -> LivestreamSession | None:
         if session.status == LiveStatus.LIVE:
             return session
     return None
+
+
+def live_index_sessions(name: str, *, limit: int = 100) -> list[LivestreamSession]:
+    """Sessions in the live-index under ``name`` (live now, or awaiting their replay),
+    oldest first across its partitions."""
+    page = merged_page(
+        LivestreamSession.live_index,
+        all_shards(name, LIVE_SHARDS),
+        sort_attribute="live_since",
+        limit=limit,
+        cursor=None,
+        newest_first=False,
+    )
+    return page.items

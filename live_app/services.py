@@ -12,15 +12,22 @@ from django.conf import settings
 from pynamodb.exceptions import TransactWriteError, UpdateError
 
 from channels_app.selectors import channel_get
-from channels_app.services import clean_text
 from live_app.backends.base import LiveBackendError, LiveChannel
 from live_app.backends.loader import get_live_backend
-from live_app.models import AWAITING_REPLAY, LIVE_NOW, LiveStatus, LivestreamSession
+from live_app.models import (
+    AWAITING_REPLAY,
+    LIVE_NOW,
+    LiveStatus,
+    LivestreamSession,
+    is_live_now,
+    live_shard_of,
+)
+from videoplatform import reactions
 from videoplatform.dynamodb import condition_failed, item_or_none, new_id, now_s, transaction
 from videoplatform.errors import ApplicationError, PermissionDenied
 from videoplatform.models import UniqueClaim
+from videoplatform.text import clean_text
 from videos_app import services as video_services
-from videos_app.models import Video, VideoStatus, Visibility
 
 logger = logging.getLogger(__name__)
 
@@ -200,11 +207,11 @@ def live_apply_stream_event(*, detail: dict, event: dict) -> bool:
             actions=[
                 LivestreamSession.status.set(str(LiveStatus.LIVE)),
                 LivestreamSession.started_at.set(now),
-                *_live_index_actions(LIVE_NOW, now),
+                *_live_index_actions(session, LIVE_NOW, now),
             ],
         )
         if started:
-            _notify_live(session)
+            _announce_live(session)
         return started
     if name == "Stream End":
         # From created too: the Start event may arrive after the End, or never.
@@ -214,7 +221,7 @@ def live_apply_stream_event(*, detail: dict, event: dict) -> bool:
             actions=[
                 LivestreamSession.status.set(str(LiveStatus.ENDED)),
                 LivestreamSession.ended_at.set(now),
-                *_live_index_actions(AWAITING_REPLAY, now),
+                *_live_index_actions(session, AWAITING_REPLAY, now),
             ],
         )
     if name == "Stream Failure":
@@ -224,17 +231,19 @@ def live_apply_stream_event(*, detail: dict, event: dict) -> bool:
             actions=[
                 LivestreamSession.status.set(str(LiveStatus.FAILED)),
                 LivestreamSession.ended_at.set(now),
-                *_live_index_actions(AWAITING_REPLAY, now),
+                *_live_index_actions(session, AWAITING_REPLAY, now),
             ],
         )
     return False
 
 
-def _live_index_actions(partition: str | None, since: int | None = None) -> list:
-    if partition is None:
+def _live_index_actions(
+    session: LivestreamSession, name: str | None, since: int | None = None
+) -> list:
+    if name is None:
         return [LivestreamSession.live_partition.remove(), LivestreamSession.live_since.remove()]
     return [
-        LivestreamSession.live_partition.set(partition),
+        LivestreamSession.live_partition.set(live_shard_of(name, session.stream_id)),
         LivestreamSession.live_since.set(since),
     ]
 
@@ -250,7 +259,7 @@ def live_reconcile(*, session: LivestreamSession, now: int, dry_run: bool = Fals
     ended session whose Recording End never came gets its replay from the recording
     found in storage (or, after LIVE_REPLAY_WAIT_S, is given up on)."""
     backend = get_live_backend()
-    if session.live_partition == LIVE_NOW:
+    if is_live_now(session):
         if session.status != LiveStatus.LIVE:
             if not dry_run:
                 _transition_index(session, None)
@@ -289,21 +298,15 @@ def live_reconcile(*, session: LivestreamSession, now: int, dry_run: bool = Fals
 
 
 def _transition_index(session: LivestreamSession, partition: str | None) -> None:
-    session.update(actions=_live_index_actions(partition))
+    session.update(actions=_live_index_actions(session, partition))
 
 
-def _notify_live(session: LivestreamSession) -> None:
-    from social_app.services import fanout_channel_event
-
+def _announce_live(session: LivestreamSession) -> None:
+    # Subscribers are told by a fan-out job, not here: this runs inside the event
+    # webhook, which must answer within seconds whatever the channel's size.
     channel = channel_get(session.channel_id)
-    if channel is None:
-        return
-    fanout_channel_event(
-        channel_id=channel.channel_id,
-        text=f"{channel.name} is live: {session.title}",
-        link=f"/live/{session.stream_id}/",
-        kind="live",
-    )
+    if channel is not None:
+        reactions.announce(reactions.STREAM_STARTED, session=session, channel=channel)
 
 
 def live_apply_recording_event(*, detail: dict, event: dict) -> bool:
@@ -314,53 +317,27 @@ def live_apply_recording_event(*, detail: dict, event: dict) -> bool:
     if session is None:
         logger.info("recording event for an unknown channel ignored")
         return False
+    if session.replay_video_id:
+        return False  # a replay already exists for this session
     bucket = detail.get("recording_s3_bucket_name")
     prefix = (detail.get("recording_s3_key_prefix") or "").strip("/")
     if not bucket or not prefix or ".." in prefix.split("/"):
         return False
-    video = Video(
-        new_id(),
+    video, created = video_services.video_create_replay(
+        stream_id=session.stream_id,
         channel_id=session.channel_id,
         owner_user_id=session.owner_user_id,
-        title=f"{session.title} (replay)"[: video_services.TITLE_MAX],
-        description="",
-        visibility=str(Visibility.PUBLIC),
-        status=str(VideoStatus.UPLOADED),
-        created_at=now_s(),
+        title=session.title,
+        bucket=bucket,
+        prefix=prefix,
+        duration_s=round((detail.get("recording_duration_ms") or 0) / 1000, 3) or None,
     )
-    local_source = bucket == settings.S3_RAW_BUCKET
-    if local_source:
-        # The local ingest uploaded its recording as one file: transcode it. It is
-        # created pending, so if this process dies before submitting it, reconcile
-        # still finds it and queues it.
-        video.source_key = prefix
-        video_services.set_pending(video, VideoStatus.UPLOADED)
     try:
-        with transaction() as tx:
-            tx.save(video, condition=Video.video_id.does_not_exist())
-            tx.update(
-                session,
-                actions=[LivestreamSession.replay_video_id.set(video.video_id)],
-                condition=LivestreamSession.replay_video_id.does_not_exist(),
-            )
-    except TransactWriteError as error:
-        if condition_failed(error):
-            return False  # a replay already exists for this session
-        raise
-    if local_source:
-        video_services.video_submit(video=video)
-    else:
-        # IVS already wrote an HLS rendition ladder under the prefix: publish it as is.
-        video.update(
-            actions=[Video.job_id.set(f"ivs-{session.stream_id}")]
-            + video_services.pending_actions(VideoStatus.PROCESSING)
+        session.update(
+            actions=[LivestreamSession.replay_video_id.set(video.video_id)],
+            condition=LivestreamSession.replay_video_id.does_not_exist(),
         )
-        video.refresh(consistent_read=True)
-        video_services.video_mark_ready(
-            video=video,
-            outputs={
-                "playlist_key": f"{prefix}/media/hls/master.m3u8",
-                "duration_s": round((detail.get("recording_duration_ms") or 0) / 1000, 3) or None,
-            },
-        )
-    return True
+    except UpdateError as error:
+        if not condition_failed(error):
+            raise
+    return created

@@ -1,5 +1,7 @@
 """Likes, comments, subscriptions and notifications (PynamoDB models)."""
 
+import time
+
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
@@ -7,10 +9,15 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import (
+    AllProjection,
+    GlobalSecondaryIndex,
+    IncludeProjection,
+    KeysOnlyProjection,
+)
 from pynamodb.models import Model
 
-from videoplatform.dynamodb import ExpiresAtAttribute, base_meta, register
+from videoplatform.dynamodb import ExpiresAtAttribute, base_meta, register, sharded_key
 
 
 class CommentUserIndex(GlobalSecondaryIndex):
@@ -71,14 +78,26 @@ class Like(Model):
     user_index = LikeUserIndex()
 
 
-class SubscriptionChannelIndex(GlobalSecondaryIndex):
-    """A channel's subscribers, for the fan-out of notifications."""
+# A channel's subscribers are spread over this many partitions of the subscriber index,
+# so a popular channel's subscribes do not all land on one key, and its fan-out splits
+# into as many shards that several workers can share.
+SUBSCRIBER_SHARDS = 16
+
+
+def subscriber_shard(channel_id: str, user_id: str) -> str:
+    """``<channel_id>#<n>``: the subscriber-index partition of one subscription."""
+    return sharded_key(channel_id, user_id, SUBSCRIBER_SHARDS)
+
+
+class SubscriptionChannelShardIndex(GlobalSecondaryIndex):
+    """A channel's subscribers, one shard at a time (the fan-out reads it shard by shard).
+    Projects only ``notify``: a fan-out needs nothing else."""
 
     class Meta:
-        index_name = "channel-index"
-        projection = AllProjection()
+        index_name = "channel-shard-index"
+        projection = IncludeProjection(["notify"])
 
-    channel_id = UnicodeAttribute(hash_key=True)
+    channel_shard = UnicodeAttribute(hash_key=True)
     user_id = UnicodeAttribute(range_key=True)
 
 
@@ -88,10 +107,12 @@ class Subscription(Model):
 
     user_id = UnicodeAttribute(hash_key=True)
     channel_id = UnicodeAttribute(range_key=True)
+    # subscriber_shard(channel_id, user_id), set when the subscription is made.
+    channel_shard = UnicodeAttribute()
     notify = UnicodeAttribute(default="all")  # "all" | "none"
     created_at = NumberAttribute()
 
-    channel_index = SubscriptionChannelIndex()
+    channel_shard_index = SubscriptionChannelShardIndex()
 
 
 @register
@@ -122,6 +143,12 @@ class FeedEntry(Model):
     video_id = UnicodeAttribute()
     channel_id = UnicodeAttribute()
     expires_at = ExpiresAtAttribute()
+
+
+# The moderation queue is split over QUEUE_SHARDS partitions (``open#<n>``, n from the
+# target), so reports across the site do not all write one key; its reader merges them.
+QUEUE = "open"
+QUEUE_SHARDS = 4
 
 
 class ReportQueueIndex(GlobalSecondaryIndex):
@@ -187,6 +214,20 @@ class Report(Model):
     created_at = NumberAttribute()
 
 
+# The audit log is keyed by month and one of AUDIT_SHARDS shards (``2026-12#<n>``, n
+# from the moderator), so it spreads over keys while a reader can still walk it newest
+# first: merge a month's shards, then the month before.
+AUDIT_SHARDS = 4
+
+
+def audit_month(timestamp: int) -> str:
+    return time.strftime("%Y-%m", time.gmtime(timestamp))
+
+
+def audit_partition(timestamp: int, moderator_id: str) -> str:
+    return sharded_key(audit_month(timestamp), moderator_id, AUDIT_SHARDS)
+
+
 class AuditModeratorIndex(GlobalSecondaryIndex):
     class Meta:
         index_name = "moderator-index"
@@ -222,7 +263,7 @@ class AuditEntry(Model):
 
     Meta = base_meta("AuditLog")
 
-    log_partition = UnicodeAttribute(hash_key=True)  # "audit": one list, newest last
+    log_partition = UnicodeAttribute(hash_key=True)  # audit_partition(): month and shard
     entry_id = UnicodeAttribute(range_key=True)  # ULID
     moderator_id = UnicodeAttribute()
     moderator_name = UnicodeAttribute(default="")
@@ -235,3 +276,70 @@ class AuditEntry(Model):
     moderator_index = AuditModeratorIndex()
     target_index = AuditTargetIndex()
     subject_index = AuditSubjectIndex()
+
+
+# --- Fan-out jobs ----------------------------------------------------------------------
+
+# Open fan-out tasks are listed under FANOUT_OPEN_SHARDS partitions (``open#<n>``, n from
+# the job and shard), so enqueueing a job or finishing a task never writes one site-wide
+# key; workers merge the partitions when they look for work.
+FANOUT_OPEN = "open"
+FANOUT_OPEN_SHARDS = 4
+
+
+def fanout_open_partition(job_id: str, shard: int) -> str:
+    return sharded_key(FANOUT_OPEN, f"{job_id}#{shard}", FANOUT_OPEN_SHARDS)
+
+
+class FanoutOpenIndex(GlobalSecondaryIndex):
+    """Sparse: fan-out tasks still to run, oldest first. Projects only the lease expiry,
+    so a worker skips leased tasks without reading them; a checkpoint rewrites the index
+    item once per page (it renews the lease), which is nothing next to the page's writes."""
+
+    class Meta:
+        index_name = "open-index"
+        projection = IncludeProjection(["lease_expires_at"])
+
+    open_partition = UnicodeAttribute(hash_key=True)
+    open_since = NumberAttribute(range_key=True)
+
+
+@register
+class FanoutTask(Model):
+    """One shard of a publish or go-live fan-out: the subscribers of one partition of
+    ``Subscription.channel_shard_index`` (``<channel_id>#<shard>``), walked in pages.
+
+    ``job_id`` is ``video#<video_id>`` or ``live#<stream_id>``; a job has one task per
+    subscriber shard, created together, so announcing twice cannot start it twice.
+    ``cursor`` is the last subscriber done; a worker that dies leaves it (and its lease)
+    behind, and the next worker starts after it once the lease has run out. Done tasks
+    stay (so a repeated announcement finds the job) until their TTL.
+    """
+
+    Meta = base_meta("FanoutTasks", ttl_attribute="expires_at")
+
+    job_id = UnicodeAttribute(hash_key=True)
+    shard = NumberAttribute(range_key=True)  # 0..SUBSCRIBER_SHARDS-1
+    kind = UnicodeAttribute()  # "video" | "live"
+    channel_id = UnicodeAttribute()
+    subject_id = UnicodeAttribute()  # the video or stream id
+    text = UnicodeAttribute()
+    link = UnicodeAttribute()
+    published_ms = NumberAttribute()  # the time the notifications carry (and their ids)
+    status = UnicodeAttribute(default="open")  # open | done
+    cursor = UnicodeAttribute(null=True)  # last subscriber user_id delivered
+    delivered = NumberAttribute(default=0)  # subscribers of this shard handled so far
+    # The worker holding the task (once done: the one that finished it) and until when
+    # (unix seconds, fractional): another worker may take it over only after that.
+    lease_owner = UnicodeAttribute(null=True)
+    lease_expires_at = NumberAttribute(null=True)
+    attempts = NumberAttribute(default=0)  # claims so far (more than one: a resume)
+    created_at = NumberAttribute()
+    finished_at = NumberAttribute(null=True)
+    expires_at = ExpiresAtAttribute(null=True)  # set when done
+
+    # Set only while the task is open (fanout_open_partition, enqueue time).
+    open_partition = UnicodeAttribute(null=True)
+    open_since = NumberAttribute(null=True)
+
+    open_index = FanoutOpenIndex()

@@ -1,14 +1,37 @@
 """Reads for the social features, each page a fixed number of DynamoDB requests."""
 
+import re
 import time
 from dataclasses import dataclass, field
 
 from channels_app.models import Channel
-from social_app.models import Comment, FeedEntry, Like, Notification, Subscription
+from social_app.models import (
+    AUDIT_SHARDS,
+    QUEUE,
+    QUEUE_SHARDS,
+    AuditEntry,
+    Comment,
+    FeedEntry,
+    Like,
+    Notification,
+    Report,
+    ReportTarget,
+    Subscription,
+    audit_month,
+)
 from videoplatform.aws import dynamodb_client
-from videoplatform.dynamodb import item_or_none
-from videoplatform.pagination import Page, decode_cursor, encode_cursor, query_page
-from videos_app.models import Video, VideoStatus, Visibility
+from videoplatform.dynamodb import all_shards, item_or_none
+from videoplatform.models import Tally
+from videoplatform.pagination import Page, decode_cursor, encode_cursor, merged_page, query_page
+from videoplatform.tallies import (
+    Counts,
+    channel_subject,
+    counts_from_items,
+    tally_keys,
+    video_subject,
+)
+from videos_app.models import Video, VideoStatus
+from videos_app.selectors import PAGE_SIZE, videos_by_id
 
 COMMENTS_PAGE = 20
 
@@ -20,9 +43,16 @@ class WatchState:
     subscription: Subscription | None = None
 
 
-def watch_state(*, video: Video, user) -> WatchState:
-    """Channel, like state and subscription state in ONE BatchGetItem."""
-    request = {Channel.Meta.table_name: {"Keys": [{"channel_id": {"S": video.channel_id}}]}}
+def watch_state(*, video: Video, user, also_counted: tuple[Video, ...] = ()) -> WatchState:
+    """Channel, the counts of the video, its channel and ``also_counted`` (the videos
+    listed beside it), like state and subscription state in ONE BatchGetItem. The counts
+    are attached to the videos and the channel."""
+    counted = [video, *also_counted]
+    tallies = [key for v in counted for key in tally_keys(video_subject(v.video_id))]
+    request = {
+        Channel.Meta.table_name: {"Keys": [{"channel_id": {"S": video.channel_id}}]},
+        Tally.Meta.table_name: {"Keys": tallies + tally_keys(channel_subject(video.channel_id))},
+    }
     signed_in = getattr(user, "is_authenticated", False)
     if signed_in:
         request[Like.Meta.table_name] = {
@@ -41,8 +71,14 @@ def watch_state(*, video: Video, user) -> WatchState:
                 found.setdefault(table, []).append(item)
     channels = found.get(Channel.Meta.table_name, [])
     subscriptions = found.get(Subscription.Meta.table_name, [])
+    counts = counts_from_items(found.get(Tally.Meta.table_name, []))
+    channel = Channel.from_raw_data(channels[0]) if channels else None
+    for each in counted:
+        each.counts = counts.get(video_subject(each.video_id), Counts())
+    if channel is not None:
+        channel.counts = counts.get(channel_subject(channel.channel_id), Counts())
     return WatchState(
-        channel=Channel.from_raw_data(channels[0]) if channels else None,
+        channel=channel,
         liked=bool(found.get(Like.Meta.table_name)),
         subscription=Subscription.from_raw_data(subscriptions[0]) if subscriptions else None,
     )
@@ -126,30 +162,18 @@ def comments_page(
     return CommentsPage(threads=threads, next_cursor=encode_cursor(next_key, scope=scope))
 
 
-def _batch_videos(video_ids: list[str]) -> dict[str, Video]:
-    if not video_ids:
-        return {}
-    return {video.video_id: video for video in Video.batch_get(list(dict.fromkeys(video_ids)))}
-
-
-def _listable(video: Video | None) -> bool:
-    return (
-        bool(video) and video.status == VideoStatus.READY and video.visibility == Visibility.PUBLIC
-    )
-
-
-def subscription_feed(*, user, cursor: str | None = None, limit: int = 24) -> Page:
+def subscription_feed(*, user, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:
     """Newest public videos of followed channels: one Query + one BatchGetItem."""
     page = query_page(FeedEntry, user.user_id, limit=limit, cursor=cursor)
-    videos = _batch_videos([entry.video_id for entry in page.items])
+    videos = videos_by_id([entry.video_id for entry in page.items])
     items = [videos.get(entry.video_id) for entry in page.items]
-    return Page(items=[v for v in items if _listable(v)], next_cursor=page.next_cursor)
+    return Page(items=[v for v in items if v and v.listed], next_cursor=page.next_cursor)
 
 
-def liked_videos(*, user, cursor: str | None = None, limit: int = 24) -> Page:
+def liked_videos(*, user, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:
     """A user's liked videos, newest like first: one Query + one BatchGetItem."""
     page = query_page(Like.user_index, user.user_id, limit=limit, cursor=cursor)
-    videos = _batch_videos([like.video_id for like in page.items])
+    videos = videos_by_id([like.video_id for like in page.items])
     items = [videos.get(like.video_id) for like in page.items]
     return Page(
         items=[v for v in items if v and v.status == VideoStatus.READY],
@@ -181,28 +205,72 @@ def unread_count(*, user) -> int:
 
 
 def report_queue(*, cursor: str | None = None, limit: int = 20) -> Page:
-    """Targets with open reports: in review first, then most reported."""
-    from social_app.models import ReportTarget
-
-    return query_page(ReportTarget.queue_index, "open", limit=limit, cursor=cursor)
+    """Targets with open reports: in review first, then most reported (the queue's
+    partitions merged, one Query each)."""
+    return merged_page(
+        ReportTarget.queue_index,
+        all_shards(QUEUE, QUEUE_SHARDS),
+        sort_attribute="priority",
+        limit=limit,
+        cursor=cursor,
+    )
 
 
 def report_target(target_key: str):
-    from social_app.models import ReportTarget
-
     return item_or_none(ReportTarget, target_key, consistent=True)
 
 
 def reports_for(target_key: str, *, limit: int = 100) -> list:
-    from social_app.models import Report
-
     return list(Report.query(target_key, limit=limit))
 
 
 def reports_against(user_id: str, *, limit: int = 20) -> list:
-    from social_app.models import ReportTarget
-
     return list(ReportTarget.owner_index.query(user_id, scan_index_forward=False, limit=limit))
+
+
+# A page of the whole audit log looks this many months back for entries at most, so an
+# empty stretch costs a bounded number of Queries (AUDIT_SHARDS each month).
+AUDIT_MONTHS_PER_PAGE = 3
+
+
+def _months_back(month: str, count: int) -> list[str]:
+    year, number = (int(part) for part in month.split("-"))
+    months = []
+    for _ in range(count):
+        months.append(f"{year:04d}-{number:02d}")
+        year, number = (year - 1, 12) if number == 1 else (year, number - 1)
+    return months
+
+
+def _audit_log_by_month(*, cursor: str | None, limit: int) -> Page:
+    """Newest first: a month's shards merged, then the months before, at most
+    AUDIT_MONTHS_PER_PAGE months per page. The cursor holds the month and the merge's
+    own cursor within it."""
+    state = decode_cursor(cursor, scope="audit-months") or {}
+    month = state.get("month")
+    if not (isinstance(month, str) and re.fullmatch(r"\d{4}-\d{2}", month)):
+        month, state = audit_month(int(time.time())), {}
+    inner = state.get("inner")
+    items: list = []
+    months = _months_back(month, AUDIT_MONTHS_PER_PAGE + 1)
+    for current, previous in zip(months, months[1:], strict=False):
+        page = merged_page(
+            AuditEntry,
+            all_shards(current, AUDIT_SHARDS),
+            sort_attribute="entry_id",
+            limit=limit - len(items),
+            cursor=inner if current == month else None,
+        )
+        items += page.items
+        if page.next_cursor:
+            next_state = {"month": current, "inner": page.next_cursor}
+            return Page(items=items, next_cursor=encode_cursor(next_state, scope="audit-months"))
+        month, inner = previous, None
+        if len(items) >= limit:
+            break
+    if month < "2020-01":  # nothing is older than the platform
+        return Page(items=items)
+    return Page(items=items, next_cursor=encode_cursor({"month": month}, scope="audit-months"))
 
 
 def audit_log(
@@ -214,12 +282,10 @@ def audit_log(
     limit: int = 50,
 ) -> Page:
     """Newest first; filtered by moderator, target or subject through their indexes."""
-    from social_app.models import AuditEntry
-
     if moderator_id:
         return query_page(AuditEntry.moderator_index, moderator_id, limit=limit, cursor=cursor)
     if target_key:
         return query_page(AuditEntry.target_index, target_key, limit=limit, cursor=cursor)
     if subject_user_id:
         return query_page(AuditEntry.subject_index, subject_user_id, limit=limit, cursor=cursor)
-    return query_page(AuditEntry, "audit", limit=limit, cursor=cursor)
+    return _audit_log_by_month(cursor=cursor, limit=limit)

@@ -1,34 +1,37 @@
-"""Writes for likes, comments, subscriptions, notifications, feeds and view counts.
+"""Writes for likes, comments, subscriptions and views.
 
-A relationship item and the counter it drives change in one TransactWrite whose
-conditions make a repeat a no-op, so counters stay equal to the number of items
-under double clicks, replays and concurrency.
+The item (a Like, a Comment, a Subscription, a view marker) is written alone with a
+condition that makes a repeat a no-op; only when that write changed something does
+the count move, by an ``ADD`` on a tally shard (``videoplatform.tallies``). Counts
+stay equal to the items under double clicks, replays and concurrency, no transaction
+holds a hot video, and ``reconcile_counts`` re-derives a count should a process die
+between the two writes. A write refused because its item is hot is retried with
+jittered backoff, then answered "busy, try again" (503), never a server error.
 """
 
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import PynamoDBException
 
-from channels_app.models import Channel
-from channels_app.selectors import channel_get
-from channels_app.services import clean_text
-from social_app.models import Comment, FeedEntry, Like, Notification, Subscription
+from channels_app.selectors import channel_counts, channel_get
+from social_app.models import Comment, Like, Subscription, subscriber_shard
+from social_app.notifications import feed_backfill, feed_forget_channel, notification_create
 from social_app.selectors import comment_get
-from videoplatform.dynamodb import condition_failed, key_usable, new_ulid, now_s, transaction
+from videoplatform.dynamodb import condition_failed, new_ulid, now_s, write_once
 from videoplatform.errors import ApplicationError, NotFound, PermissionDenied
+from videoplatform.models import Counter
 from videoplatform.ratelimit import enforce
-from videos_app.models import Video, VideoStatus, Visibility
-from videos_app.selectors import can_view, video_get
+from videoplatform.tallies import channel_subject, tally_add, video_subject
+from videoplatform.text import clean_text
+from videos_app.models import Video, VideoStatus
+from videos_app.permissions import can_view
+from videos_app.selectors import video_counts, video_get
 
 logger = logging.getLogger(__name__)
 
 COMMENT_MAX = 2000
-NOTIFICATION_TTL_S = 90 * 24 * 3600
-FEED_TTL_S = 90 * 24 * 3600
-FANOUT_PARTITION = "fanout"
 VIEW_WINDOW_S = 30 * 60
 
 
@@ -65,23 +68,13 @@ def like_set(*, user, video_id: str, liked: bool) -> tuple[bool, int]:
     if video.status != VideoStatus.READY:
         raise ApplicationError("You can like a video once it is ready.")
     like = Like(video.video_id, user.user_id, created_at=now_s())
-    try:
-        with transaction() as tx:
-            if liked:
-                tx.save(like, condition=Like.user_id.does_not_exist())
-                tx.update(
-                    video, actions=[Video.like_count.add(1)], condition=Video.video_id.exists()
-                )
-            else:
-                tx.delete(like, condition=Like.user_id.exists())
-                tx.update(
-                    video, actions=[Video.like_count.add(-1)], condition=Video.video_id.exists()
-                )
-    except TransactWriteError as error:
-        if not condition_failed(error):
-            raise
-    fresh = video_get(video.video_id, consistent=True)
-    return liked, int(fresh.like_count if fresh else 0)
+    if liked:
+        changed = write_once(lambda: like.save(condition=Like.user_id.does_not_exist()))
+    else:
+        changed = write_once(lambda: like.delete(condition=Like.user_id.exists()))
+    if changed:
+        tally_add(video_subject(video.video_id), likes=1 if liked else -1)
+    return liked, video_counts(video.video_id, consistent=True).likes
 
 
 # --- Comments ------------------------------------------------------------------------
@@ -120,9 +113,8 @@ def comment_post(*, user, video_id: str, text: str, parent_id: str | None = None
         created_at=now_s(),
         deleted=False,
     )
-    with transaction() as tx:
-        tx.save(comment, condition=Comment.comment_id.does_not_exist())
-        tx.update(video, actions=[Video.comment_count.add(1)], condition=Video.video_id.exists())
+    if write_once(lambda: comment.save(condition=Comment.comment_id.does_not_exist())):
+        tally_add(video_subject(video.video_id), comments=1)
     link = f"/watch/{video.video_id}/#comment-{comment.comment_id}"
     if parent and parent.user_id != user.user_id:
         notification_create(
@@ -183,22 +175,54 @@ def comment_delete(*, user, video_id: str, comment_id: str) -> None:
     if not allowed:
         raise PermissionDenied("You cannot delete this comment.")
     # Kept as a tombstone so its replies stay in place; the text goes.
-    try:
-        with transaction() as tx:
-            tx.update(
-                comment,
-                actions=[Comment.deleted.set(True), Comment.text.set("")],
-                condition=Comment.deleted == False,  # noqa: E712
+    deleted = write_once(
+        lambda: comment.update(
+            actions=[Comment.deleted.set(True), Comment.text.set("")],
+            condition=Comment.deleted == False,  # noqa: E712
+        )
+    )
+    if deleted:
+        tally_add(video_subject(video_id), comments=-1)
+
+
+def comment_take_down(*, video_id: str, comment_id: str, reason: str) -> Comment:
+    """A moderator removes a comment (the caller checked the role): a tombstone with
+    the reason, its replies kept in place."""
+    comment = comment_get(video_id, comment_id)
+    if comment is None:
+        raise NotFound("No such comment.")
+    if comment.deleted:
+        raise ApplicationError("This comment is already removed.")
+    removed = write_once(
+        lambda: comment.update(
+            actions=[
+                Comment.deleted.set(True),
+                Comment.text.set(""),
+                Comment.removed_reason.set(reason),
+            ],
+            condition=Comment.deleted == False,  # noqa: E712 - a DynamoDB condition
+        )
+    )
+    if not removed:
+        raise ApplicationError("This comment is already removed.")
+    tally_add(video_subject(video_id), comments=-1)
+    return comment
+
+
+def comments_set_hidden(*, user_id: str, hidden: bool) -> int:
+    """Hide (or show again) every comment of a banned (or unbanned) user."""
+    changed = 0
+    for stub in Comment.user_index.query(user_id):
+        try:
+            Comment(stub.video_id, stub.comment_id).update(
+                actions=[Comment.hidden.set(hidden)], condition=Comment.comment_id.exists()
             )
-            tx.update(
-                Video(video_id),
-                actions=[Video.comment_count.add(-1)],
-                condition=Video.video_id.exists(),
-            )
-    except TransactWriteError as error:
-        if condition_failed(error):
-            return
-        raise
+        except PynamoDBException as error:
+            if not condition_failed(error):
+                raise
+            continue
+        changed += 1
+    return changed
 
 
 # --- Subscriptions -------------------------------------------------------------------
@@ -212,34 +236,24 @@ def subscription_set(*, user, channel_id: str, subscribed: bool) -> tuple[bool, 
         raise NotFound("That channel does not exist.")
     if channel.owner_user_id == user.user_id:
         raise ApplicationError("You cannot subscribe to your own channel.")
-    item = Subscription(user.user_id, channel.channel_id, notify="all", created_at=now_s())
-    changed = True
-    try:
-        with transaction() as tx:
-            if subscribed:
-                tx.save(item, condition=Subscription.channel_id.does_not_exist())
-                tx.update(
-                    channel,
-                    actions=[Channel.subscriber_count.add(1)],
-                    condition=Channel.channel_id.exists(),
-                )
-            else:
-                tx.delete(item, condition=Subscription.channel_id.exists())
-                tx.update(
-                    channel,
-                    actions=[Channel.subscriber_count.add(-1)],
-                    condition=Channel.channel_id.exists(),
-                )
-    except TransactWriteError as error:
-        if not condition_failed(error):
-            raise
-        changed = False
+    item = Subscription(
+        user.user_id,
+        channel.channel_id,
+        channel_shard=subscriber_shard(channel.channel_id, user.user_id),
+        notify="all",
+        created_at=now_s(),
+    )
+    if subscribed:
+        changed = write_once(lambda: item.save(condition=Subscription.channel_id.does_not_exist()))
+    else:
+        changed = write_once(lambda: item.delete(condition=Subscription.channel_id.exists()))
+    if changed:
+        tally_add(channel_subject(channel.channel_id), subscribers=1 if subscribed else -1)
     if changed and subscribed:
-        _feed_backfill(user_id=user.user_id, channel_id=channel.channel_id)
+        feed_backfill(user_id=user.user_id, channel_id=channel.channel_id)
     elif changed:
-        _feed_forget_channel(user_id=user.user_id, channel_id=channel.channel_id)
-    fresh = channel_get(channel.channel_id)
-    return subscribed, int(fresh.subscriber_count if fresh else 0)
+        feed_forget_channel(user_id=user.user_id, channel_id=channel.channel_id)
+    return subscribed, channel_counts(channel.channel_id, consistent=True).subscribers
 
 
 def subscription_set_notify(*, user, channel_id: str, notify: str) -> Subscription:
@@ -258,188 +272,6 @@ def subscription_set_notify(*, user, channel_id: str, notify: str) -> Subscripti
     return item
 
 
-def _feed_entry(user_id: str, video: Video) -> FeedEntry:
-    return FeedEntry(
-        user_id,
-        f"{int(video.published_at or 0):010d}#{video.video_id}",
-        video_id=video.video_id,
-        channel_id=video.channel_id,
-        expires_at=now_s() + FEED_TTL_S,
-    )
-
-
-def _feed_backfill(*, user_id: str, channel_id: str, count: int = 10) -> None:
-    """A new subscriber's feed gets the channel's latest videos."""
-    recent = Video.channel_public_index.query(
-        channel_id, scan_index_forward=False, limit=count, page_size=count
-    )
-    with FeedEntry.batch_write() as batch:
-        for video in recent:
-            batch.save(_feed_entry(user_id, video))
-
-
-def _feed_forget_channel(*, user_id: str, channel_id: str) -> None:
-    entries = FeedEntry.query(
-        user_id, filter_condition=FeedEntry.channel_id == channel_id, limit=500
-    )
-    with FeedEntry.batch_write() as batch:
-        for entry in entries:
-            batch.delete(entry)
-
-
-# --- Notifications -------------------------------------------------------------------
-
-
-def _notification(user_id: str, *, kind: str, text: str, link: str) -> Notification:
-    return Notification(
-        user_id,
-        new_ulid(),
-        kind=kind,
-        text=text[:300],
-        link=link if link.startswith("/") and not link.startswith("//") else "",
-        read=False,
-        created_at=now_s(),
-        expires_at=now_s() + NOTIFICATION_TTL_S,
-    )
-
-
-def notification_create(*, user_id: str, kind: str, text: str, link: str = "") -> Notification:
-    item = _notification(user_id, kind=kind, text=text, link=link)
-    item.save(condition=Notification.notification_id.does_not_exist())
-    return item
-
-
-def notification_mark_read(*, user, notification_id: str) -> Notification:
-    """Mark one of *your* notifications read (the key includes your user id)."""
-    _require_active(user, "read notifications")
-    if not key_usable(notification_id):
-        raise NotFound("That notification does not exist.")
-    item = Notification(user.user_id, notification_id)
-    try:
-        item.update(
-            actions=[Notification.read.set(True)], condition=Notification.notification_id.exists()
-        )
-    except Exception as error:
-        if condition_failed(error):
-            raise NotFound("That notification does not exist.") from None
-        raise
-    item.refresh()
-    return item
-
-
-def notifications_mark_all_read(*, user) -> int:
-    _require_active(user, "read notifications")
-    unread = list(
-        Notification.query(user.user_id, filter_condition=Notification.read == False, limit=200)  # noqa: E712
-    )
-    with Notification.batch_write() as batch:
-        for item in unread:
-            item.read = True
-            batch.save(item)
-    return len(unread)
-
-
-def notify_video_published(*, video_id: str) -> None:
-    """Called when a video becomes ready: mark it for the fan-out worker (not done here,
-    so a channel with many subscribers does not slow the publish)."""
-    video = Video(video_id)
-    try:
-        video.update(
-            actions=[Video.fanout_partition.set(FANOUT_PARTITION), Video.fanout_since.set(now_s())],
-            condition=Video.status == str(VideoStatus.READY),
-        )
-    except Exception as error:
-        if condition_failed(error):
-            return
-        raise
-
-
-def fanout_claim(*, video: Video) -> bool:
-    """Take a video's pending fan-out (conditional, so two workers never both do it)."""
-    try:
-        video.update(
-            actions=[Video.fanout_partition.remove(), Video.fanout_since.remove()],
-            condition=Video.fanout_partition == FANOUT_PARTITION,
-        )
-    except Exception as error:
-        if condition_failed(error):
-            return False
-        raise
-    return True
-
-
-FANOUT_THREADS = 4
-FANOUT_CHUNK = 500
-
-
-def _write_chunk(items: list) -> None:
-    """One thread's share of a fan-out: BatchWrite (25 items a request) per model."""
-    feed = [item for item in items if isinstance(item, FeedEntry)]
-    notes = [item for item in items if isinstance(item, Notification)]
-    for model, chunk in ((FeedEntry, feed), (Notification, notes)):
-        if chunk:
-            with model.batch_write() as batch:
-                for item in chunk:
-                    batch.save(item)
-
-
-def fanout_video_published(*, video: Video) -> int:
-    """Write a feed entry for every subscriber and a notification for those with
-    notifications on, 25 items per BatchWrite, a few writers in parallel (each request
-    waits on the network, not on us). Returns the number of subscribers."""
-    channel = channel_get(video.channel_id)
-    if channel is None or video.visibility != Visibility.PUBLIC:
-        return 0
-    count = 0
-    text = f"{channel.name} published “{video.title}”"
-    link = f"/watch/{video.video_id}/"
-    pending: list = []
-    with ThreadPoolExecutor(FANOUT_THREADS) as pool:
-        futures = []
-        for sub in Subscription.channel_index.query(channel.channel_id, page_size=1000):
-            count += 1
-            pending.append(_feed_entry(sub.user_id, video))
-            if sub.notify == "all":
-                pending.append(_notification(sub.user_id, kind="video", text=text, link=link))
-            if len(pending) >= FANOUT_CHUNK:
-                futures.append(pool.submit(_write_chunk, pending))
-                pending = []
-        if pending:
-            futures.append(pool.submit(_write_chunk, pending))
-        for future in futures:
-            future.result()  # re-raise a failed chunk: the fan-out is then retried
-    return count
-
-
-def fanout_channel_event(*, channel_id: str, text: str, link: str, kind: str) -> int:
-    """Notify every subscriber with notifications on (e.g. "<channel> is live")."""
-    count = 0
-    with Notification.batch_write() as notes:
-        for sub in Subscription.channel_index.query(channel_id, page_size=1000):
-            if sub.notify == "all":
-                count += 1
-                notes.save(_notification(sub.user_id, kind=kind, text=text, link=link))
-    return count
-
-
-def run_pending_fanouts(*, limit: int = 10) -> int:
-    """Process videos waiting for their publish fan-out. Returns how many were done."""
-    done = 0
-    for stub in Video.fanout_index.query(FANOUT_PARTITION, limit=limit, page_size=limit):
-        video = video_get(stub.video_id, consistent=True)
-        if video is None or not fanout_claim(video=video):
-            continue
-        try:
-            fanout_video_published(video=video)
-        except Exception:
-            # Put it back in the queue: delivery is at least once (feed entries are
-            # idempotent by key; a notification may repeat after a failure).
-            notify_video_published(video_id=video.video_id)
-            raise
-        done += 1
-    return done
-
-
 # --- View counts ---------------------------------------------------------------------
 
 
@@ -449,19 +281,13 @@ def view_record(*, video_id: str, viewer_key: str, user=None) -> bool:
     if video.status not in {VideoStatus.READY, VideoStatus.PROCESSING}:
         return False
     now = int(time.time())
-    from videoplatform.models import Counter
-
     marker = Counter(f"view#{video.video_id}#{viewer_key}", count=1, expires_at=now + VIEW_WINDOW_S)
-    try:
-        with transaction() as tx:
-            # Exists-but-expired counts as absent: TTL deletion is lazy.
-            tx.save(
-                marker,
-                condition=Counter.counter_key.does_not_exist() | (Counter.expires_at < now),
-            )
-            tx.update(video, actions=[Video.view_count.add(1)], condition=Video.video_id.exists())
-    except TransactWriteError as error:
-        if condition_failed(error):
-            return False
-        raise
-    return True
+    # Exists-but-expired counts as absent: TTL deletion is lazy.
+    fresh = write_once(
+        lambda: marker.save(
+            condition=Counter.counter_key.does_not_exist() | (Counter.expires_at < now)
+        )
+    )
+    if fresh:
+        tally_add(video_subject(video.video_id), views=1)
+    return fresh

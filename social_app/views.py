@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from channels_app.auth.sessions import login_required
 from channels_app.selectors import channel_get_by_handle
+from social_app import notifications as notification_services
 from social_app import selectors, services
 from videoplatform.errors import ApplicationError, NotFound, PermissionDenied, RateLimited
 from videoplatform.http import error_page
@@ -74,7 +75,7 @@ def comment_create(request, video_id: str):
 
 
 def _comments_partial(request, video_id: str):
-    video = video_for_viewer(video_id, user=request.user)
+    video = video_for_viewer(video_id, user=request.user, with_counts=True)
     page = selectors.comments_page(video_id)
     return render(
         request,
@@ -245,7 +246,7 @@ def bell(request):
 @require_POST
 def notifications_read_all(request):
     """Mark all as read."""
-    services.notifications_mark_all_read(user=request.user)
+    notification_services.notifications_mark_all_read(user=request.user)
     return redirect("notifications")
 
 
@@ -254,7 +255,9 @@ def notifications_read_all(request):
 def notification_open(request, notification_id: str):
     """Open a notification: mark it read and follow its link."""
     try:
-        item = services.notification_mark_read(user=request.user, notification_id=notification_id)
+        item = notification_services.notification_mark_read(
+            user=request.user, notification_id=notification_id
+        )
     except NotFound:
         raise Http404 from None
     return redirect(item.link or "notifications")

@@ -34,7 +34,8 @@ from live_app.selectors import session_get
 from live_app.services import live_session_create
 from social_app import moderation
 from social_app.models import Comment, Notification, Report, ReportTarget
-from social_app.services import comment_post, notification_create, subscription_set
+from social_app.notifications import notification_create
+from social_app.services import comment_post, subscription_set
 from social_app.tests.factories import make_ready_video
 from videoplatform.aws import s3_client
 from videoplatform.events import make_event
@@ -446,7 +447,7 @@ def build_like(world, role, variant):
     return Target(
         kwargs={"video_id": video_id},
         data={"liked": "1"},
-        state=lambda: video_get(video_id, consistent=True).like_count,
+        state=lambda: video_get(video_id, consistent=True, with_counts=True).like_count,
     )
 
 
@@ -454,7 +455,7 @@ def build_view(world, role, variant):
     video_id = world.video.video_id
     return Target(
         kwargs={"video_id": video_id},
-        state=lambda: video_get(video_id, consistent=True).view_count,
+        state=lambda: video_get(video_id, consistent=True, with_counts=True).view_count,
     )
 
 
@@ -463,7 +464,7 @@ def build_comment_create(world, role, variant):
     return Target(
         kwargs={"video_id": video_id},
         data={"text": f"Comment by {role}"},
-        state=lambda: video_get(video_id, consistent=True).comment_count,
+        state=lambda: video_get(video_id, consistent=True, with_counts=True).comment_count,
     )
 
 
@@ -490,7 +491,7 @@ def build_subscribe(world, role, variant):
     return Target(
         kwargs={"handle": world.channel.handle},
         data={"subscribed": "1"},
-        state=lambda: channel_get(channel_id).subscriber_count,
+        state=lambda: channel_get(channel_id, with_counts=True).subscriber_count,
     )
 
 

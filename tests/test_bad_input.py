@@ -58,7 +58,7 @@ def csrf_checked(user) -> Client:
 
 
 def fresh(video) -> Video:
-    return video_get(video.video_id, consistent=True)
+    return video_get(video.video_id, consistent=True, with_counts=True)
 
 
 def channel_video_ids(channel) -> list[str]:

@@ -2,8 +2,10 @@
 time-sortable ids and the helpers services use for conditional writes."""
 
 import os
+import random
 import secrets
 import time
+import zlib
 from collections.abc import Iterable
 from functools import cache
 
@@ -13,6 +15,8 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
+
+from videoplatform.errors import Busy
 
 _REGISTRY: list[type[Model]] = []
 
@@ -58,13 +62,16 @@ def registered_models() -> list[type[Model]]:
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
-def new_ulid(at_ms: int | None = None) -> str:
+def new_ulid(at_ms: int | None = None, *, entropy: bytes | None = None) -> str:
     """A 26-character ULID: 48 bits of milliseconds then 80 random bits.
 
-    Lexicographic order is creation order, which sort keys rely on.
+    Lexicographic order is creation order, which sort keys rely on. ``entropy`` (10
+    bytes) replaces the random bits when the same id must come out every time, so that
+    writing an item again overwrites it instead of adding a copy.
     """
     ms = int(time.time() * 1000) if at_ms is None else at_ms
-    value = (ms << 80) | int.from_bytes(os.urandom(10), "big")
+    tail = os.urandom(10) if entropy is None else entropy[:10].rjust(10, b"\0")
+    value = (ms << 80) | int.from_bytes(tail, "big")
     chars = []
     for _ in range(26):
         chars.append(_CROCKFORD[value & 31])
@@ -145,3 +152,77 @@ def connection() -> Connection:
 def transaction(*, token: str | None = None) -> TransactWrite:
     """A TransactWrite; ``token`` makes a retried request idempotent for 10 minutes."""
     return TransactWrite(connection=connection(), client_request_token=token)
+
+
+# --- Spreading writes ----------------------------------------------------------------
+
+
+def shard_of(value: str, shards: int) -> int:
+    """A stable shard number in ``range(shards)`` for ``value`` (the same in every process)."""
+    return zlib.crc32(value.encode()) % shards
+
+
+def sharded_key(base: str, value: str, shards: int) -> str:
+    """``<base>#<n>``: the partition a site-wide listing writes ``value`` under."""
+    return f"{base}#{shard_of(value, shards)}"
+
+
+def all_shards(base: str, shards: int) -> list[str]:
+    """Every partition of a sharded listing, which a reader merges."""
+    return [f"{base}#{n}" for n in range(shards)]
+
+
+# DynamoDB's answers to a hot key: a write throttled, or a transaction cancelled because
+# another one held the same item. Both pass if tried again a little later.
+CONTENDED_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "TransactionConflictException",
+        "TransactionInProgressException",
+    }
+)
+
+
+def contended(error: Exception) -> bool:
+    """True when a write failed because its item was hot, not because it was wrong."""
+    cause = getattr(error, "cause_response_code", None)
+    if cause in CONTENDED_CODES:
+        return True
+    if cause == "TransactionCanceledException":
+        reasons: Iterable = getattr(error, "cancellation_reasons", None) or []
+        codes = {r.code for r in reasons if r is not None}
+        return bool(codes) and codes <= {"TransactionConflict", "ThrottlingError", "None"}
+    response = getattr(error, "response", None)  # a plain botocore ClientError
+    if isinstance(response, dict):
+        return response.get("Error", {}).get("Code") in CONTENDED_CODES
+    return False
+
+
+def retry_contended(write, *, attempts: int = 6, base_s: float = 0.02, cap_s: float = 1.0):
+    """Run ``write()``; while it fails only because its item is hot, wait a jittered,
+    growing time (full jitter) and try again. After ``attempts`` it raises Busy, which
+    people see as "busy, try again" (503), never as a server error."""
+    for attempt in range(attempts):
+        try:
+            return write()
+        except Exception as error:
+            if not contended(error):
+                raise
+            if attempt == attempts - 1:
+                raise Busy("This is very popular right now. Please try again.") from error
+            time.sleep(random.uniform(0, min(cap_s, base_s * 2**attempt)))
+    raise AssertionError("unreachable")
+
+
+def write_once(write) -> bool:
+    """Run a conditional write, retried while its item is hot. False when its condition
+    did not hold: what it would have made was already there."""
+    try:
+        retry_contended(write)
+    except PynamoDBException as error:
+        if condition_failed(error):
+            return False
+        raise
+    return True

@@ -30,3 +30,10 @@ class RateLimited(ApplicationError):
 
 class DependencyUnavailable(Exception):
     """DynamoDB or S3 did not answer; pages render 503 until it is back."""
+
+
+class Busy(ApplicationError):
+    """A hot item stayed contended (throttled, or transactions kept conflicting) after
+    retries with backoff: nothing was changed, and the person may simply try again."""
+
+    status_code = 503

@@ -9,10 +9,10 @@ ingest build events of the same shape and pass them to ``handle_event`` in proce
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from typing import Literal
 
 from django.conf import settings
-from django.utils.module_loading import import_string
 from pynamodb.exceptions import PutError
 
 from videoplatform.dynamodb import condition_failed
@@ -23,13 +23,14 @@ logger = logging.getLogger(__name__)
 
 PROCESSED_EVENT_TTL_S = 14 * 24 * 3600
 
-HANDLERS = {
-    ("aws.mediaconvert", "MediaConvert Job State Change"): (
-        "videos_app.services.video_apply_transcode_event"
-    ),
-    ("aws.ivs", "IVS Stream State Change"): "live_app.services.live_apply_stream_event",
-    ("aws.ivs", "IVS Recording State Change"): "live_app.services.live_apply_recording_event",
-}
+# (source, detail-type) -> handler(detail=, event=) -> bool. Each app registers the
+# events it handles from its AppConfig.ready(), so this intake imports no app.
+_HANDLERS: dict[tuple[str, str], Callable[..., bool]] = {}
+
+
+def register_handler(source: str, detail_type: str, handler: Callable[..., bool]) -> None:
+    _HANDLERS[(source, detail_type)] = handler
+
 
 Outcome = Literal["applied", "duplicate", "ignored"]
 
@@ -69,8 +70,8 @@ def handle_event(event: dict) -> Outcome:
         raise InvalidEvent("The event has no detail object.")
     if settings.AWS_ACCOUNT_ID and event.get("account") != settings.AWS_ACCOUNT_ID:
         raise InvalidEvent("The event comes from another account.")
-    handler_path = HANDLERS.get((source, detail_type))
-    if handler_path is None:
+    handler = _HANDLERS.get((source, detail_type))
+    if handler is None:
         raise InvalidEvent("This kind of event is not accepted here.")
 
     record = ProcessedEvent(
@@ -86,7 +87,7 @@ def handle_event(event: dict) -> Outcome:
             return "duplicate"
         raise
     try:
-        applied = import_string(handler_path)(detail=detail, event=event)
+        applied = handler(detail=detail, event=event)
     except Exception:
         # Let the sender retry: forget the id so the retry is not taken for a replay.
         record.delete()

@@ -12,6 +12,7 @@ from django.shortcuts import render
 from urllib3.exceptions import HTTPError as Urllib3HTTPError
 
 from videoplatform.errors import ApplicationError, DependencyUnavailable
+from videoplatform.http import error_page
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +65,6 @@ class ApplicationErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        from videoplatform.http import error_page
-
         if isinstance(exception, ApplicationError):
             return error_page(request, exception)
         return None

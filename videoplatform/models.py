@@ -52,3 +52,26 @@ class ProcessedEvent(Model):
     event_id = UnicodeAttribute(hash_key=True)
     detail_type = UnicodeAttribute()
     expires_at = ExpiresAtAttribute()
+
+
+# How many items each tally is spread over: every increment lands on one of them at
+# random and a read sums them, so one video or channel takes TALLY_SHARDS times the
+# writes a single item could (about 1,000 a second each), and a home page of 24 cards
+# still reads all its tallies in one BatchGetItem (24 x 4 keys, under its 100-key limit).
+TALLY_SHARDS = 4
+
+
+@register
+class Tally(Model):
+    """One shard of the counts of a video or a channel (``video#<id>#<n>``,
+    ``channel#<id>#<n>``). Counts live here, apart from the items that indexes project,
+    so a view, a like or a subscribe rewrites no index."""
+
+    Meta = base_meta("Tallies")
+
+    tally_id = UnicodeAttribute(hash_key=True)
+    views = NumberAttribute(default=0)
+    likes = NumberAttribute(default=0)
+    comments = NumberAttribute(default=0)
+    subscribers = NumberAttribute(default=0)
+    videos = NumberAttribute(default=0)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pynamodb.exceptions import DoesNotExist
 
 from videoplatform.dynamodb import is_expired
+from videoplatform.errors import RateLimited
 from videoplatform.models import Counter
 
 
@@ -45,7 +46,5 @@ def counter_increment(window: Window) -> int:
 
 def enforce(name: str, *, limit: int, window_s: int, message: str) -> None:
     """Count one more action in the current window; over ``limit`` raises RateLimited."""
-    from videoplatform.errors import RateLimited
-
     if counter_increment(window_for(name, window_s=window_s)) > limit:
         raise RateLimited(message)

@@ -11,7 +11,7 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
-from videoplatform.dynamodb import base_meta, register
+from videoplatform.dynamodb import base_meta, register, sharded_key
 
 
 class VideoStatus(StrEnum):
@@ -34,12 +34,24 @@ class Visibility(StrEnum):
     PRIVATE = "private"
 
 
-# Sparse-index partition values: an item is in the index only while it has the attribute.
-FEED_PARTITION = "public"
-PENDING_PARTITION = "pending"
-# Videos still waiting for their file share the pending index under their own key, so
+# Sparse indexes: an item is in the index only while it has the attribute. Site-wide
+# listings are split over several partitions (``<name>#<n>``, n from the video id), so
+# no write puts every video under one key; their readers merge the partitions.
+FEED = "public"
+FEED_SHARDS = 8
+PENDING = "pending"
+# Videos still waiting for their file share the pending index under their own name, so
 # uploads nobody finished can be found and settled.
-UPLOADING_PARTITION = "uploading"
+UPLOADING = "uploading"
+PENDING_SHARDS = 4
+
+
+def feed_shard_of(video_id: str) -> str:
+    return sharded_key(FEED, video_id, FEED_SHARDS)
+
+
+def pending_shard_of(name: str, video_id: str) -> str:
+    return sharded_key(name, video_id, PENDING_SHARDS)
 
 
 class VideoChannelIndex(GlobalSecondaryIndex):
@@ -75,14 +87,16 @@ class VideoChannelPublicIndex(GlobalSecondaryIndex):
     published_at = NumberAttribute(range_key=True)
 
 
-class VideoPublicFeedIndex(GlobalSecondaryIndex):
-    """Sparse: only ready public videos carry ``feed_partition`` (the home page)."""
+class VideoFeedShardIndex(GlobalSecondaryIndex):
+    """Sparse: only listed videos (ready, public, owner in good standing) carry
+    ``feed_shard`` (the home page merges the FEED_SHARDS partitions). Keys only: the
+    page reads the videos by key, and an edit rewrites nothing here."""
 
     class Meta:
-        index_name = "public-feed-index"
-        projection = AllProjection()
+        index_name = "feed-shard-index"
+        projection = KeysOnlyProjection()
 
-    feed_partition = UnicodeAttribute(hash_key=True)
+    feed_shard = UnicodeAttribute(hash_key=True)
     published_at = NumberAttribute(range_key=True)
 
 
@@ -99,17 +113,6 @@ class VideoPendingIndex(GlobalSecondaryIndex):
 
     pending_partition = UnicodeAttribute(hash_key=True)
     pending_since = NumberAttribute(range_key=True)
-
-
-class VideoFanoutIndex(GlobalSecondaryIndex):
-    """Sparse: published videos whose subscriber fan-out has not run yet."""
-
-    class Meta:
-        index_name = "fanout-index"
-        projection = KeysOnlyProjection()
-
-    fanout_partition = UnicodeAttribute(hash_key=True)
-    fanout_since = NumberAttribute(range_key=True)
 
 
 @register
@@ -156,21 +159,34 @@ class Video(Model):
     owner_banned = BooleanAttribute(default=False)
     in_review = BooleanAttribute(default=False)
 
-    view_count = NumberAttribute(default=0)
-    like_count = NumberAttribute(default=0)
-    comment_count = NumberAttribute(default=0)
-
     # Set only while the video belongs in a sparse index (see the index classes).
     public_channel_id = UnicodeAttribute(null=True)
-    feed_partition = UnicodeAttribute(null=True)
+    feed_shard = UnicodeAttribute(null=True)
     pending_partition = UnicodeAttribute(null=True)
     pending_since = NumberAttribute(null=True)
-    fanout_partition = UnicodeAttribute(null=True)
-    fanout_since = NumberAttribute(null=True)
 
     channel_index = VideoChannelIndex()
     owner_index = VideoOwnerIndex()
     channel_public_index = VideoChannelPublicIndex()
-    public_feed_index = VideoPublicFeedIndex()
+    feed_shard_index = VideoFeedShardIndex()
     pending_index = VideoPendingIndex()
-    fanout_index = VideoFanoutIndex()
+
+    # Counts live in the Tallies table; selectors that read them attach them here.
+    counts = None
+
+    @property
+    def view_count(self) -> int:
+        return self.counts.views if self.counts else 0
+
+    @property
+    def like_count(self) -> int:
+        return self.counts.likes if self.counts else 0
+
+    @property
+    def comment_count(self) -> int:
+        return self.counts.comments if self.counts else 0
+
+    @property
+    def listed(self) -> bool:
+        """In the public listings (home feed, channel page) right now."""
+        return bool(self.feed_shard)

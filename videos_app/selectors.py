@@ -1,32 +1,43 @@
-"""Reads for videos."""
+"""Reads for videos: single videos, the listings, their counts, and the work queues."""
 
-from videoplatform.dynamodb import item_or_none
+from videoplatform.aws import dynamodb_client
+from videoplatform.dynamodb import all_shards, item_or_none
 from videoplatform.errors import NotFound
-from videoplatform.pagination import Page, query_page
-from videos_app.models import FEED_PARTITION, Video, VideoStatus, Visibility
+from videoplatform.models import TALLY_SHARDS, Tally
+from videoplatform.pagination import Page, merged_page, query_page
+from videoplatform.tallies import (
+    Counts,
+    counts_from_items,
+    tallies_get,
+    tally_keys,
+    video_subject,
+)
+from videos_app.models import (
+    FEED,
+    FEED_SHARDS,
+    PENDING,
+    PENDING_SHARDS,
+    UPLOADING,
+    Video,
+    VideoStatus,
+)
+from videos_app.permissions import can_view, require_manager
 
-PAGE_SIZE = 24
+# A page of cards is read in one BatchGetItem with its counts (VIDEOS_PER_BATCH).
+PAGE_SIZE = 20
 
 
-def video_get(video_id: str, *, consistent: bool = False) -> Video | None:
-    return item_or_none(Video, video_id, consistent=consistent)
+def video_get(
+    video_id: str, *, consistent: bool = False, with_counts: bool = False
+) -> Video | None:
+    video = item_or_none(Video, video_id, consistent=consistent)
+    if video is not None and with_counts:
+        video.counts = video_counts(video_id, consistent=consistent)
+    return video
 
 
-def can_view(user, video: Video) -> bool:
-    """Public and unlisted videos are for anyone with the link; private for owner and staff."""
-    is_manager = bool(
-        getattr(user, "is_authenticated", False)
-        and (user.user_id == video.owner_user_id or user.is_staff)
-    )
-    if is_manager:
-        return True
-    if video.status == VideoStatus.REMOVED or video.owner_banned:
-        return False
-    return video.visibility in {Visibility.PUBLIC, Visibility.UNLISTED}
-
-
-def video_for_viewer(video_id: str, *, user) -> Video:
-    video = video_get(video_id)
+def video_for_viewer(video_id: str, *, user, with_counts: bool = False) -> Video:
+    video = video_get(video_id, with_counts=with_counts)
     if video is None or not can_view(user, video):
         # The same answer for "missing" and "private": ids of private videos do not leak.
         raise NotFound("This video does not exist or is private.")
@@ -34,8 +45,6 @@ def video_for_viewer(video_id: str, *, user) -> Video:
 
 
 def video_for_manager(video_id: str, *, user) -> Video:
-    from videos_app.services import require_manager
-
     video = video_get(video_id, consistent=True)
     if video is None:
         raise NotFound("No such video.")
@@ -43,18 +52,121 @@ def video_for_manager(video_id: str, *, user) -> Video:
     return video
 
 
+# --- Counts --------------------------------------------------------------------------
+
+
+def video_counts(video_id: str, *, consistent: bool = False) -> Counts:
+    """Views, likes and comments of one video (one BatchGetItem over its tally shards)."""
+    return tallies_get([video_subject(video_id)], consistent=consistent)[video_subject(video_id)]
+
+
+def with_counts(videos: list[Video]) -> list[Video]:
+    """Attach every video's counts, read in one BatchGetItem for up to 25 videos."""
+    counts = tallies_get([video_subject(video.video_id) for video in videos])
+    for video in videos:
+        video.counts = counts[video_subject(video.video_id)]
+    return videos
+
+
+# --- Listings ------------------------------------------------------------------------
+
+
+# One BatchGetItem holds 100 keys: a video and its TALLY_SHARDS tally shards are five.
+VIDEOS_PER_BATCH = 100 // (1 + TALLY_SHARDS)
+
+
+def videos_by_id(video_ids: list[str], *, counts: bool = True) -> dict[str, Video]:
+    """Videos by key with their counts, read together: one BatchGetItem per 20 videos."""
+    video_ids = list(dict.fromkeys(video_ids))
+    found: dict[str, Video] = {}
+    tally_items: list[dict] = []
+    client = dynamodb_client()
+    for start in range(0, len(video_ids), VIDEOS_PER_BATCH):
+        chunk = video_ids[start : start + VIDEOS_PER_BATCH]
+        request = {Video.Meta.table_name: {"Keys": [{"video_id": {"S": v}} for v in chunk]}}
+        if counts:
+            keys = [key for v in chunk for key in tally_keys(video_subject(v))]
+            request[Tally.Meta.table_name] = {"Keys": keys}
+        while request:
+            response = client.batch_get_item(RequestItems=request)
+            for raw in response.get("Responses", {}).get(Video.Meta.table_name, []):
+                video = Video.from_raw_data(raw)
+                found[video.video_id] = video
+            tally_items += response.get("Responses", {}).get(Tally.Meta.table_name, [])
+            request = response.get("UnprocessedKeys") or {}
+    if counts:
+        summed = counts_from_items(tally_items)
+        for video in found.values():
+            video.counts = summed.get(video_subject(video.video_id), Counts())
+    return found
+
+
 def public_feed(*, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:
-    """Ready public videos, newest first (sparse GSI, one request per page)."""
-    return query_page(Video.public_feed_index, FEED_PARTITION, limit=limit, cursor=cursor)
+    """Listed videos, newest first: the FEED_SHARDS partitions of the keys-only feed
+    index merged (one Query each), then the videos and their counts by key (one
+    BatchGetItem)."""
+    page = merged_page(
+        Video.feed_shard_index,
+        all_shards(FEED, FEED_SHARDS),
+        sort_attribute="published_at",
+        limit=limit,
+        cursor=cursor,
+    )
+    found = videos_by_id([stub.video_id for stub in page.items])
+    # Read by key after the index: one unlisted meanwhile is left out.
+    videos = [found[s.video_id] for s in page.items if s.video_id in found]
+    page.items = [video for video in videos if video.listed]
+    return page
 
 
 def channel_public_videos(
-    channel_id: str, *, cursor: str | None = None, limit: int = PAGE_SIZE
+    channel_id: str, *, cursor: str | None = None, limit: int = PAGE_SIZE, counts: bool = True
 ) -> Page:
-    """A channel's ready public videos, newest first."""
-    return query_page(Video.channel_public_index, channel_id, limit=limit, cursor=cursor)
+    """A channel's listed videos, newest first, with their counts (unless the caller
+    reads them in a batch of its own: ``counts=False``)."""
+    page = query_page(Video.channel_public_index, channel_id, limit=limit, cursor=cursor)
+    if counts:
+        page.items = with_counts(page.items)
+    return page
 
 
-def studio_videos(user_id: str, *, cursor: str | None = None, limit: int = 30) -> Page:
-    """All of a creator's videos, newest first, whatever their state."""
-    return query_page(Video.owner_index, user_id, limit=limit, cursor=cursor)
+def studio_videos(user_id: str, *, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:
+    """All of a creator's videos, newest first, whatever their state, with counts."""
+    page = query_page(Video.owner_index, user_id, limit=limit, cursor=cursor)
+    page.items = with_counts(page.items)
+    return page
+
+
+# --- Work queues (the transcode worker and reconcile) --------------------------------
+
+
+def _pending_merged(name: str, *, limit: int, **query_kwargs) -> list[Video]:
+    """Oldest first across the partitions of one name in the pending index."""
+    page = merged_page(
+        Video.pending_index,
+        all_shards(name, PENDING_SHARDS),
+        sort_attribute="pending_since",
+        limit=limit,
+        cursor=None,
+        newest_first=False,
+        **query_kwargs,
+    )
+    return page.items
+
+
+def queued_videos(*, limit: int = 10) -> list[Video]:
+    """Queued videos, oldest first (a filter, so videos being processed ahead of them
+    never hide them)."""
+    return _pending_merged(
+        PENDING, limit=limit, filter_condition=Video.status == str(VideoStatus.QUEUED)
+    )
+
+
+def pending_videos(*, limit: int = 100) -> list[Video]:
+    """Videos whose transcode is not settled, oldest first (reconcile)."""
+    return _pending_merged(PENDING, limit=limit)
+
+
+def uploads_started_before(cutoff: int, *, limit: int = 100) -> list[Video]:
+    """Uploads still waiting for their file that began before ``cutoff``."""
+    return _pending_merged(UPLOADING, limit=limit, range_key_condition=Video.pending_since < cutoff)

@@ -14,11 +14,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from channels_app.auth.sessions import login_required
 from channels_app.selectors import channels_for_owner
+from social_app.selectors import comments_page, watch_state
 from videoplatform.errors import ApplicationError, NotFound, PermissionDenied
 from videoplatform.http import error_page, form_error
 from videoplatform.middleware import is_dependency_down
 from videoplatform.storage import media_url
-from videos_app import playback, selectors, services
+from videos_app import permissions, playback, selectors, services
 from videos_app.forms import UploadForm, VideoEditForm
 from videos_app.models import FINAL_STATUSES, VideoStatus
 
@@ -255,23 +256,21 @@ def video_retry(request, video_id: str):
 @require_GET
 def watch(request, video_id: str):
     """The watch page: a fixed number of DynamoDB requests whatever the counts."""
-    from social_app.selectors import comments_page, watch_state
-
     try:
         video = selectors.video_for_viewer(video_id, user=request.user)
     except NotFound as error:
         return error_page(request, error)
-    state = watch_state(video=video, user=request.user)
     more = [
         v
-        for v in selectors.channel_public_videos(video.channel_id, limit=7).items
+        for v in selectors.channel_public_videos(video.channel_id, limit=7, counts=False).items
         if v.video_id != video.video_id
     ][:6]
+    state = watch_state(video=video, user=request.user, also_counted=tuple(more))
     playable = bool(video.playlist_key) and video.status in {
         VideoStatus.READY,
         VideoStatus.PROCESSING,
     }
-    can_manage = services.can_manage(request.user, video)
+    can_manage = permissions.can_manage(request.user, video)
     return render(
         request,
         "videos_app/watch.html",

@@ -19,9 +19,12 @@ from django.conf import settings
 
 from videoplatform.aws import s3_client
 from videoplatform.events import handle_event, make_event
-from videos_app import services
-from videos_app.models import PENDING_PARTITION, Video, VideoStatus
+from videos_app import transcode_jobs
+from videos_app.keys import hls_prefix, source_key_of
+from videos_app.models import Video
+from videos_app.selectors import queued_videos
 from videos_app.transcoding.ffmpeg_encoder import EncodeError, encode_hls
+from videos_app.transcoding.ladder import build_ladder
 from videos_app.transcoding.probe import InvalidSourceError, probe_source
 
 logger = logging.getLogger(__name__)
@@ -54,7 +57,7 @@ class LeaseKeeper(threading.Thread):
         interval = max(1.0, settings.TRANSCODE_LEASE_S / 3)
         while not self._stop.wait(interval):
             try:
-                if not services.video_renew_lease(video=self.video, worker_id=self.worker_id):
+                if not transcode_jobs.video_renew_lease(video=self.video, worker_id=self.worker_id):
                     self.lost.set()
                     return
             except Exception:  # noqa: BLE001 - a blip: try again next interval
@@ -79,24 +82,11 @@ class TranscodeWorker:
 
     # --- finding and claiming work -----------------------------------------------
 
-    def queued_videos(self, *, limit: int = 10) -> list[Video]:
-        """Queued videos, oldest first, from the sparse pending index (a filter, so videos
-        being processed ahead of them never hide them)."""
-        return list(
-            Video.pending_index.query(
-                PENDING_PARTITION,
-                scan_index_forward=True,
-                filter_condition=Video.status == str(VideoStatus.QUEUED),
-                limit=limit,
-                page_size=100,
-            )
-        )
-
     def run_once(self) -> bool:
         """Claim and transcode one queued video. False when there was nothing to do."""
-        for video in self.queued_videos():
+        for video in queued_videos():
             job_id = f"local-{secrets.token_hex(6)}"
-            if services.video_claim(video=video, worker_id=self.worker_id, job_id=job_id):
+            if transcode_jobs.video_claim(video=video, worker_id=self.worker_id, job_id=job_id):
                 self.process(video=video, job_id=job_id)
                 return True
         return False
@@ -175,12 +165,10 @@ class TranscodeWorker:
         keeper = LeaseKeeper(video=video, worker_id=self.worker_id)
         keeper.start()
         tmp = Path(tempfile.mkdtemp(prefix=f"transcode-{video.video_id}-", dir=self.work_dir))
-        prefix = services.hls_prefix(video.video_id)
+        prefix = hls_prefix(video.video_id)
         try:
             source = tmp / "source"
-            s3_client().download_file(
-                settings.S3_RAW_BUCKET, services.source_key_of(video), str(source)
-            )
+            s3_client().download_file(settings.S3_RAW_BUCKET, source_key_of(video), str(source))
             try:
                 info = probe_source(str(source))
             except InvalidSourceError as error:
@@ -214,8 +202,6 @@ class TranscodeWorker:
             def on_first_playable(files: list[str]) -> None:
                 # The lowest rung is published while it grows, so the video plays within
                 # seconds: new segments first, then the playlists that list them.
-                from videos_app.transcoding.ladder import build_ladder
-
                 fresh = [f for f in files if not f.endswith(".m3u8") and f not in published]
                 self._upload(out_dir=out_dir, files=fresh, prefix=prefix)
                 published.update(fresh)
@@ -270,7 +256,7 @@ class TranscodeWorker:
         except EncodeError as error:
             self._emit(video=video, job_id=job_id, status="ERROR", errorMessage=error.reason)
         except WorkerStopping:
-            if services.video_release(video=video, worker_id=self.worker_id):
+            if transcode_jobs.video_release(video=video, worker_id=self.worker_id):
                 logger.info("stopping: %s is back in the queue", video.video_id)
         finally:
             keeper.stop()

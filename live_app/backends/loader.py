@@ -6,18 +6,16 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from live_app.backends.base import LiveBackend
+from live_app.backends.ivs import IvsBackend
+from live_app.backends.local import LocalBackend
+from videoplatform import aws
 
 
 @cache
 def get_live_backend() -> LiveBackend:
     if settings.LIVE_BACKEND == "local":
-        from live_app.backends.local import LocalBackend
-
         return LocalBackend()
     if settings.LIVE_BACKEND == "ivs":
-        from live_app.backends.ivs import IvsBackend
-        from videoplatform import aws
-
         return IvsBackend(
             client=aws.client("ivs"),
             latency_mode=settings.IVS_LATENCY_MODE,

@@ -15,6 +15,7 @@ from live_app.ingest import IngestServer
 from live_app.models import LiveStatus
 from live_app.selectors import session_get
 from live_app.tests.publisher import publisher_command
+from social_app.fanout import fanout_run_once
 from social_app.models import Notification, Subscription
 from social_app.services import subscription_set
 from videoplatform.aws import s3_client
@@ -23,6 +24,7 @@ from videoplatform.events import handle_event, make_event
 from videoplatform.local_servers import free_port
 from videos_app import services as video_services
 from videos_app.models import Video, VideoStatus
+from videos_app.replays import replay_video_id
 from videos_app.selectors import video_get
 from videos_app.worker import TranscodeWorker
 
@@ -194,7 +196,8 @@ class TestStreamEvents:
         )
         with pytest.raises(RuntimeError):
             handle_event(event)
-        replay_id = session_get(session.stream_id, consistent=True).replay_video_id
+        # The replay's id follows from the stream, so a second try finds this one.
+        replay_id = replay_video_id(session.stream_id)
         assert video_get(replay_id, consistent=True).status == VideoStatus.UPLOADED
         monkeypatch.undo()
         call_command("reconcile_transcodes", stdout=io.StringIO())
@@ -203,7 +206,8 @@ class TestStreamEvents:
         video_services.video_delete(actor=creator, video=replay)
 
     def test_subscribers_notified_when_live(self, creator_channel, session):
-        """Subscribers with notifications on get "<channel> is live"; with none they do not."""
+        """Subscribers with notifications on get "<channel> is live" from the fan-out job the
+        Stream Start event enqueues (not inside the webhook); with none they do not."""
         fan, quiet = make_user(), make_user()
         subscription_set(user=fan, channel_id=creator_channel.channel_id, subscribed=True)
         subscription_set(user=quiet, channel_id=creator_channel.channel_id, subscribed=True)
@@ -211,6 +215,10 @@ class TestStreamEvents:
             actions=[Subscription.notify.set("none")]
         )
         handle_event(stream_event(session, "Stream Start"))
+        # The webhook only enqueued the fan-out; nobody is told until a worker runs it.
+        assert not any("is live" in n.text for n in Notification.query(fan.user_id))
+        while fanout_run_once(worker_id="test"):
+            pass
         texts = [n.text for n in Notification.query(fan.user_id)]
         assert any("is live" in text for text in texts)
         assert not any("is live" in n.text for n in Notification.query(quiet.user_id))

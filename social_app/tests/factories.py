@@ -20,7 +20,7 @@ def make_ready_video(
     )
     video = video_get(video.video_id, consistent=True)
     playlist = f"hls/{video.video_id}/master.m3u8"
-    assert video_services.video_mark_ready(
+    assert video_services.video_publish(
         video=video, outputs={"playlist_key": playlist, "renditions": ["360p"]}
     ), settings.S3_MEDIA_BUCKET
     return video_get(video.video_id, consistent=True)

@@ -146,7 +146,7 @@ class TestActions:
             comment_id=comment.comment_id,
             reason="Harassment",
         )
-        assert video_get(video.video_id, consistent=True).comment_count == 0
+        assert video_get(video.video_id, consistent=True, with_counts=True).comment_count == 0
         assert any("Harassment" in n.text for n in Notification.query(author.user_id))
 
     def test_ban_blocks_login_and_hides_content_unban_restores(self, client, moderator):

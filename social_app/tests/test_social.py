@@ -11,8 +11,16 @@ from channels_app.models import Role
 from channels_app.selectors import channel_get
 from channels_app.services import user_set_role
 from conftest import STRONG_PASSWORD, make_channel, make_user, sign_in
-from social_app import services
-from social_app.models import Comment, FeedEntry, Like, Notification, Subscription
+from social_app import fanout, notifications, services
+from social_app.models import (
+    SUBSCRIBER_SHARDS,
+    Comment,
+    FanoutTask,
+    FeedEntry,
+    Like,
+    Notification,
+    Subscription,
+)
 from social_app.selectors import COMMENTS_PAGE
 from social_app.tests.factories import make_ready_video
 from videoplatform.testing.requests import count_dynamodb_requests
@@ -36,7 +44,7 @@ def watch_url(video) -> str:
 
 
 def fresh(video) -> Video:
-    return video_get(video.video_id, consistent=True)
+    return video_get(video.video_id, consistent=True, with_counts=True)
 
 
 def comment_items(video) -> list[Comment]:
@@ -58,8 +66,8 @@ def thread_block(html: str, comment_id: str) -> str:
 def publish(
     *, owner, channel, title: str, visibility: str = "public", published_at: int | None = None
 ) -> Video:
-    """A video becomes ready (video_mark_ready queues the publish fan-out of a public video)
-    and the fan-out worker drains the queue."""
+    """A video becomes ready (publishing a public video enqueues its fan-out job) and the
+    fan-out worker drains the open tasks."""
     video = make_ready_video(owner=owner, channel=channel, title=title, visibility=visibility)
     if published_at is not None:
         # Set before the worker runs, as if the video had been published at that time.
@@ -69,8 +77,12 @@ def publish(
 
 
 def drain_fanouts() -> None:
-    while services.run_pending_fanouts():
+    while fanout.fanout_run_once(worker_id="test-drain"):
         pass
+
+
+def fanout_tasks(video) -> list[FanoutTask]:
+    return list(FanoutTask.query(f"video#{video.video_id}", consistent_read=True))
 
 
 def notifications_of(user) -> list[Notification]:
@@ -529,13 +541,13 @@ class TestSubscriptions:
         url = f"/c/{channel.handle}/subscribe/"
         html = viewer_client.post(url, {"subscribed": "1"}, **HTMX).content.decode()
         assert ">Subscribed</button>" in html and "1 subscriber<" in html
-        assert channel_get(channel.channel_id).subscriber_count == 1
+        assert channel_get(channel.channel_id, with_counts=True).subscriber_count == 1
         assert (
             Subscription.count(viewer.user_id, Subscription.channel_id == channel.channel_id) == 1
         )
         html = viewer_client.post(url, {"subscribed": "0"}, **HTMX).content.decode()
         assert ">Subscribe</button>" in html and "0 subscribers<" in html
-        assert channel_get(channel.channel_id).subscriber_count == 0
+        assert channel_get(channel.channel_id, with_counts=True).subscriber_count == 0
         assert (
             Subscription.count(viewer.user_id, Subscription.channel_id == channel.channel_id) == 0
         )
@@ -553,7 +565,7 @@ class TestSubscriptions:
             f"/c/{channel.handle}/subscribe/", {"subscribed": "0", "back": watch_url(video)}
         )
         assert response["Location"] == watch_url(video)
-        assert channel_get(channel.channel_id).subscriber_count == 0
+        assert channel_get(channel.channel_id, with_counts=True).subscriber_count == 0
 
     def test_no_js_back_is_not_an_open_redirect(self, viewer_client):
         """A "back" outside /watch/ is ignored (the channel page instead)."""
@@ -578,7 +590,7 @@ class TestSubscriptions:
             assert response.status_code == 302
             body = owner_client.get(response["Location"]).content.decode()
         assert "You cannot subscribe to your own channel." in body
-        assert channel_get(channel.channel_id).subscriber_count == 0
+        assert channel_get(channel.channel_id, with_counts=True).subscriber_count == 0
         assert Subscription.count(owner.user_id) == 0
 
     def test_missing_channel_is_404(self, viewer, viewer_client):
@@ -681,7 +693,14 @@ class TestSubscriptionFeed:
                 owner=owner, channel=channel, title=f"{visibility} one", visibility=visibility
             )
             # Even when queued for a fan-out by mistake, a non-public video is not fanned out.
-            services.notify_video_published(video_id=hidden.video_id)
+            assert fanout.fanout_enqueue(
+                kind="video",
+                subject_id=hidden.video_id,
+                channel_id=channel.channel_id,
+                text=f"Test Channel published “{hidden.title}”",
+                link=watch_url(hidden),
+                published_ms=hidden.published_at * 1000,
+            )
             drain_fanouts()
         hidden_later = publish(owner=owner, channel=channel, title="Hidden later")
         publish(owner=owner, channel=channel, title="Public one")
@@ -757,15 +776,20 @@ class TestSubscriptionFeed:
 
 class TestNotifications:
     def test_publish_notifies_subscribers(self, owner, viewer, viewer_client):
-        """Becoming ready queues the publish fan-out (nothing is written while publishing);
-        the worker then notifies a notify=all subscriber exactly once."""
+        """Becoming ready enqueues the publish fan-out job (nothing is delivered while
+        publishing); the worker then notifies a notify=all subscriber exactly once."""
         channel = make_channel(owner=owner, name="Maker Channel")
         subscribe(viewer, channel)
         video = make_ready_video(owner=owner, channel=channel, title="Brand new")
-        assert fresh(video).fanout_partition == services.FANOUT_PARTITION
+        tasks = fanout_tasks(video)
+        assert sorted(t.shard for t in tasks) == list(range(SUBSCRIBER_SHARDS))
+        assert {t.status for t in tasks} == {"open"} and all(t.open_partition for t in tasks)
         assert notifications_of(viewer) == []
         drain_fanouts()
-        assert fresh(video).fanout_partition is None
+        tasks = fanout_tasks(video)
+        assert {t.status for t in tasks} == {"done"}
+        assert not any(t.open_partition for t in tasks)
+        assert sum(t.delivered for t in tasks) == 1
         drain_fanouts()  # a second run finds nothing left: no duplicate
         (note,) = notifications_of(viewer)
         assert note.kind == "video" and note.link == watch_url(video) and not note.read
@@ -807,7 +831,7 @@ class TestNotifications:
         """The bell partial shows the number of unread notifications."""
         assert unread_badge(viewer_client) == 0
         for i in range(3):
-            services.notification_create(
+            notifications.notification_create(
                 user_id=viewer.user_id, kind="test", text=f"note {i}", link="/"
             )
         html = viewer_client.get("/notifications/bell/", **HTMX).content.decode()
@@ -818,24 +842,28 @@ class TestNotifications:
         with Notification.batch_write() as batch:
             for _ in range(105):
                 batch.save(
-                    services._notification(viewer.user_id, kind="test", text="bulk", link="/")
+                    notifications._notification(viewer.user_id, kind="test", text="bulk", link="/")
                 )
         assert ">99+</span>" in viewer_client.get("/notifications/bell/", **HTMX).content.decode()
 
     def test_list_newest_first(self, viewer, viewer_client):
         """/notifications/ lists newest first."""
         for text in ("oldest note", "middle note", "newest note"):
-            services.notification_create(user_id=viewer.user_id, kind="test", text=text, link="/")
+            notifications.notification_create(
+                user_id=viewer.user_id, kind="test", text=text, link="/"
+            )
             time.sleep(0.005)  # distinct milliseconds in the ULIDs
         page = viewer_client.get("/notifications/").content.decode()
         assert page.index("newest note") < page.index("middle note") < page.index("oldest note")
 
     def test_open_marks_read_and_redirects(self, viewer, viewer_client):
         """Opening a notification marks it read and redirects to its link."""
-        note = services.notification_create(
+        note = notifications.notification_create(
             user_id=viewer.user_id, kind="test", text="go", link="/watch/abc/"
         )
-        services.notification_create(user_id=viewer.user_id, kind="test", text="stay", link="/")
+        notifications.notification_create(
+            user_id=viewer.user_id, kind="test", text="stay", link="/"
+        )
         assert unread_badge(viewer_client) == 2
         response = viewer_client.get(f"/notifications/{note.notification_id}/open/")
         assert response.status_code == 302 and response["Location"] == "/watch/abc/"
@@ -845,7 +873,7 @@ class TestNotifications:
     def test_mark_all_read(self, viewer, viewer_client):
         """ "Mark all as read" clears the count."""
         for i in range(4):
-            services.notification_create(
+            notifications.notification_create(
                 user_id=viewer.user_id, kind="test", text=f"n{i}", link="/"
             )
         assert unread_badge(viewer_client) == 4
@@ -861,7 +889,7 @@ class TestNotifications:
     def test_another_users_notification_is_404(self, viewer, viewer_client):
         """Opening someone else's notification is a 404 and leaves theirs unread."""
         someone = make_user()
-        theirs = services.notification_create(
+        theirs = notifications.notification_create(
             user_id=someone.user_id, kind="test", text="private", link="/"
         )
         assert (
@@ -874,11 +902,11 @@ class TestNotifications:
 
     def test_expired_not_listed_or_counted(self, viewer, viewer_client):
         """A notification past expires_at (TTL deletion is lazy) is neither listed nor counted."""
-        old = services.notification_create(
+        old = notifications.notification_create(
             user_id=viewer.user_id, kind="test", text="stale news", link="/"
         )
         old.update(actions=[Notification.expires_at.set(int(time.time()) - 10)])
-        services.notification_create(
+        notifications.notification_create(
             user_id=viewer.user_id, kind="test", text="fresh news", link="/"
         )
         page = viewer_client.get("/notifications/").content.decode()

@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import make_channel, make_user
-from social_app import services
+from social_app.fanout import fanout_run_once
 from social_app.tests.factories import make_ready_video
 from tests.e2e.browser_helpers import log_in, tracked_page
 
@@ -34,7 +34,7 @@ def real_problems(page) -> list[str]:
 
 
 def drain_fanouts() -> None:
-    while services.run_pending_fanouts():
+    while fanout_run_once(worker_id="e2e-drain"):
         pass
 
 

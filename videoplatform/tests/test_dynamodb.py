@@ -17,7 +17,7 @@ from pynamodb.models import Model
 
 from channels_app.models import Channel, User
 from live_app.models import LivestreamSession
-from social_app.models import Comment, Like, Subscription
+from social_app.models import SUBSCRIBER_SHARDS, Comment, Like, Subscription, subscriber_shard
 from videoplatform.aws import dynamodb_client
 from videoplatform.dynamodb import (
     base_meta,
@@ -30,7 +30,11 @@ from videoplatform.dynamodb import (
 from videoplatform.models import Counter, UniqueClaim
 from videoplatform.pagination import query_page
 from videoplatform.ratelimit import counter_increment, counter_value, window_for
-from videos_app.models import FEED_PARTITION, PENDING_PARTITION, Video
+from videos_app.models import FEED, PENDING, Video
+
+# One partition of each sharded listing, which these index tests write to directly.
+FEED_PARTITION = f"{FEED}#0"
+PENDING_PARTITION = f"{PENDING}#0"
 
 
 @pytest.fixture
@@ -252,19 +256,19 @@ class TestIndexes:
         assert [v.video_id for v in found] == [newer.video_id, older.video_id]
 
     def test_public_feed_index_is_sparse_and_newest_first(self, cleanup):
-        """Videos.public-feed-index holds only videos with feed_partition, newest first."""
+        """Videos.feed-shard-index holds only videos with feed_shard, newest first."""
         # The feed partition is shared by the whole session: stay in a private time
         # range far in the past (so no other test's first page changes) and check only
         # this test's videos.
         base = 1_000 + secrets.randbelow(10_000_000) * 10
-        first = _video(cleanup, feed_partition=FEED_PARTITION, published_at=base + 1)
-        third = _video(cleanup, feed_partition=FEED_PARTITION, published_at=base + 3)
-        second = _video(cleanup, feed_partition=FEED_PARTITION, published_at=base + 2)
+        first = _video(cleanup, feed_shard=FEED_PARTITION, published_at=base + 1)
+        third = _video(cleanup, feed_shard=FEED_PARTITION, published_at=base + 3)
+        second = _video(cleanup, feed_shard=FEED_PARTITION, published_at=base + 2)
         hidden = _video(cleanup, published_at=base + 4)
         condition = Video.published_at.between(base, base + 9)
         found = [
             v.video_id
-            for v in Video.public_feed_index.query(
+            for v in Video.feed_shard_index.query(
                 FEED_PARTITION, condition, scan_index_forward=False
             )
         ]
@@ -327,14 +331,32 @@ class TestIndexes:
         found = Like.user_index.query(user_id, scan_index_forward=False)
         assert [like.video_id for like in found] == [new.video_id, old.video_id]
 
-    def test_subscriptions_channel_index(self, cleanup):
-        """Subscriptions.channel-index lists every subscriber of a channel (fan-out)."""
+    def test_subscriptions_channel_shard_index(self, cleanup):
+        """Subscriptions.channel-shard-index lists every subscriber of a channel across its
+        shards (the fan-out reads one shard at a time), and only that channel's."""
         channel_id = new_id()
-        users = sorted(new_id() for _ in range(3))
+        users = sorted(new_id() for _ in range(40))
         for user_id in users:
-            _save(cleanup, Subscription(user_id, channel_id, created_at=1))
-        _save(cleanup, Subscription(users[0], new_id(), created_at=1))
-        assert [s.user_id for s in Subscription.channel_index.query(channel_id)] == users
+            _save(
+                cleanup,
+                Subscription(
+                    user_id,
+                    channel_id,
+                    channel_shard=subscriber_shard(channel_id, user_id),
+                    created_at=1,
+                ),
+            )
+        other = new_id()
+        _save(
+            cleanup,
+            Subscription(
+                users[0], other, channel_shard=subscriber_shard(other, users[0]), created_at=1
+            ),
+        )
+        shards = [f"{channel_id}#{n}" for n in range(SUBSCRIBER_SHARDS)]
+        per_shard = [[s.user_id for s in Subscription.channel_shard_index.query(k)] for k in shards]
+        assert sorted(u for found in per_shard for u in found) == users
+        assert sum(1 for found in per_shard if found) > 1  # spread, not one partition
 
     def test_livestream_channel_and_owner_indexes(self, cleanup):
         """LivestreamSessions answers by channel and by owner, newest first."""
@@ -560,12 +582,12 @@ class TestPagination:
                 cleanup,
                 channel_id=channel_id,
                 public_channel_id=channel_id,
-                feed_partition=FEED_PARTITION,
+                feed_shard=FEED_PARTITION,
                 published_at=base + n,
             )
             for n in range(3)
         ]
-        feed = query_page(Video.public_feed_index, FEED_PARTITION, limit=1, cursor=None)
+        feed = query_page(Video.feed_shard_index, FEED_PARTITION, limit=1, cursor=None)
         assert feed.next_cursor
         page = query_page(Video.channel_public_index, channel_id, limit=2, cursor=feed.next_cursor)
         assert [v.video_id for v in page.items] == [mine[2].video_id, mine[1].video_id]

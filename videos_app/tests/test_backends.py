@@ -11,16 +11,19 @@ from django.core.management import call_command
 
 from conftest import sign_in
 from videoplatform.events import handle_event, make_event
-from videos_app import services
+from videos_app import services, transcode_jobs
 from videos_app.models import VideoStatus
 from videos_app.selectors import video_get
+from videos_app.states import pending_actions
 from videos_app.tests.factories import post_to_storage, start_upload
 from videos_app.transcoding.mediaconvert import MediaConvertClient
 from videos_app.transcoding.mediaconvert_backend import MediaConvertTranscoder
 
 
 @pytest.fixture
-def mediaconvert():
+def mediaconvert(monkeypatch):
+    """The MediaConvert backend on a stubbed client, as the transcoder the video state
+    machine (``transcode_jobs``) uses."""
     client = boto3.client(
         "mediaconvert",
         region_name="us-east-1",
@@ -36,6 +39,7 @@ def mediaconvert():
                 app_tag="videoapp",
             )
         )
+        monkeypatch.setattr(transcode_jobs, "get_transcoder", lambda: backend)
         yield backend, stubber
         stubber.assert_no_pending_responses()
 
@@ -62,8 +66,8 @@ class TestMediaConvertBackend:
                 "StatusUpdateInterval": ANY,
             },
         )
-        video.update(actions=services.pending_actions(VideoStatus.UPLOADED))
-        backend.submit(video=video)
+        video.update(actions=pending_actions(video, VideoStatus.UPLOADED))
+        services.video_submit(video=video)
         video = video_get(video.video_id, consistent=True)
         assert video.status == VideoStatus.QUEUED and video.job_id == "1671476818694-abc"
 
@@ -72,7 +76,7 @@ class TestMediaConvertBackend:
         backend, stubber = mediaconvert
         video = uploaded(creator, creator_channel)
         video.update(
-            actions=[*services.pending_actions(VideoStatus.QUEUED), type(video).job_id.set("job-9")]
+            actions=[*pending_actions(video, VideoStatus.QUEUED), type(video).job_id.set("job-9")]
         )
         destination = f"s3://{settings.S3_MEDIA_BUCKET}/hls/{video.video_id}/master"
         stubber.add_response(
@@ -96,7 +100,7 @@ class TestMediaConvertBackend:
             },
             {"Id": "job-9"},
         )
-        outcome = backend.reconcile(
+        outcome = services.video_reconcile(
             video=video_get(video.video_id, consistent=True), now=0, dry_run=False
         )
         assert "COMPLETE" in outcome
@@ -110,7 +114,7 @@ class TestMediaConvertBackend:
         video = uploaded(creator, creator_channel)
         video.update(
             actions=[
-                *services.pending_actions(VideoStatus.PROCESSING),
+                *pending_actions(video, VideoStatus.PROCESSING),
                 type(video).job_id.set("job-e"),
             ]
         )
@@ -128,7 +132,9 @@ class TestMediaConvertBackend:
             },
             {"Id": "job-e"},
         )
-        backend.reconcile(video=video_get(video.video_id, consistent=True), now=0, dry_run=False)
+        services.video_reconcile(
+            video=video_get(video.video_id, consistent=True), now=0, dry_run=False
+        )
         video = video_get(video.video_id, consistent=True)
         assert video.status == VideoStatus.FAILED and "Invalid input" in video.status_reason
 
@@ -138,11 +144,12 @@ class TestMediaConvertBackend:
         """When CreateJob fails the video stays "uploaded" so reconcile can submit it again."""
         backend, stubber = mediaconvert
         video = uploaded(creator, creator_channel)
-        video.update(actions=services.pending_actions(VideoStatus.UPLOADED))
+        video.update(actions=pending_actions(video, VideoStatus.UPLOADED))
         stubber.add_client_error(
             "create_job", service_error_code="TooManyRequestsException", http_status_code=429
         )
-        backend.submit(video=video)
+        assert backend.submit(video=video).accepted is False
+        services.video_submit(video=video)
         assert video_get(video.video_id, consistent=True).status == VideoStatus.UPLOADED
 
 
@@ -151,7 +158,7 @@ class TestFirstPlayable:
         """A PROGRESSING event carrying the first rung's playlist makes the watch page play
         while the video is still processing, before COMPLETE."""
         video = uploaded(creator, creator_channel)
-        video.update(actions=services.pending_actions(VideoStatus.QUEUED))
+        video.update(actions=pending_actions(video, VideoStatus.QUEUED))
         video = video_get(video.video_id, consistent=True)
         assert services.video_claim(video=video, worker_id="w", job_id="job-fp")
         detail = {
@@ -231,7 +238,7 @@ class TestCloudFrontUrls:
 def test_reconcile_dry_run_changes_nothing(creator, creator_channel):
     """--dry-run reports an expired lease but leaves the video as it was."""
     video = uploaded(creator, creator_channel)
-    video.update(actions=services.pending_actions(VideoStatus.QUEUED))
+    video.update(actions=pending_actions(video, VideoStatus.QUEUED))
     video = video_get(video.video_id, consistent=True)
     assert services.video_claim(video=video, worker_id="gone", job_id="j")
     video.update(actions=[type(video).lease_expires_at.set(1)])

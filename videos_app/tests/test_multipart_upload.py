@@ -10,7 +10,8 @@ from django.urls import reverse
 from conftest import make_user, sign_in
 from videoplatform import storage
 from videoplatform.aws import s3_client
-from videos_app import services
+from videoplatform.errors import ApplicationError
+from videos_app import services, uploads
 from videos_app.models import VideoStatus
 from videos_app.selectors import video_get
 from videos_app.tests.factories import start_upload
@@ -71,7 +72,7 @@ class TestMultipartUpload:
         urls, _ = part_urls(user, video, [1, 3])
         put_part(urls[1], eleven_mib[: 5 * MIB]).raise_for_status()
         put_part(urls[3], eleven_mib[10 * MIB :]).raise_for_status()
-        with pytest.raises(services.ApplicationError, match="1 of 3 parts are missing"):
+        with pytest.raises(ApplicationError, match="1 of 3 parts are missing"):
             services.video_mark_uploaded(actor=user, video=video)
         assert video_get(video.video_id, consistent=True).status == VideoStatus.UPLOADING
         assert (
@@ -96,7 +97,7 @@ class TestMultipartUpload:
         put_part(urls[3], eleven_mib[10 * MIB :]).raise_for_status()
         _, done = part_urls(user, video, [])
         assert done == [2, 3]
-        with pytest.raises(services.ApplicationError, match="1 of 3 parts are missing"):
+        with pytest.raises(ApplicationError, match="1 of 3 parts are missing"):
             services.video_mark_uploaded(actor=user, video=video)
         assert video_get(video.video_id, consistent=True).status == VideoStatus.UPLOADING
 
@@ -172,12 +173,12 @@ class TestMultipartUpload:
 def test_part_size_grows_so_a_huge_file_fits_in_the_part_limit(settings):
     """S3 allows 10,000 parts: a 200 GiB file gets parts large enough, in whole MiB."""
     settings.UPLOAD_PART_BYTES = 16 * MIB
-    assert services._part_bytes(100 * MIB) == 16 * MIB
+    assert uploads._part_bytes(100 * MIB) == 16 * MIB
     huge = 200 * 1024 * MIB
-    part = services._part_bytes(huge)
-    assert part % MIB == 0 and -(-huge // part) <= services.MAX_PARTS
+    part = uploads._part_bytes(huge)
+    assert part % MIB == 0 and -(-huge // part) <= uploads.MAX_PARTS
     settings.UPLOAD_PART_BYTES = 1  # below S3's minimum
-    assert services._part_bytes(100 * MIB) == services.MIN_PART_BYTES
+    assert uploads._part_bytes(100 * MIB) == uploads.MIN_PART_BYTES
 
 
 def test_storage_drops_uploads_left_unfinished():

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from conftest import make_user, sign_in
+from videoplatform.errors import ApplicationError
 from videoplatform.events import handle_event, make_event
 from videos_app import services
 from videos_app.models import VideoStatus
@@ -41,10 +42,7 @@ class TestTranscodePipeline:
         video = video_get(video.video_id, consistent=True)
         assert video.status == VideoStatus.READY, video.status_reason
         assert video.renditions == ["360p", "480p"]
-        assert (
-            video.feed_partition == "public"
-            and video.public_channel_id == creator_channel.channel_id
-        )
+        assert video.listed and video.public_channel_id == creator_channel.channel_id
         assert video.poster_key and video.playlist_key == f"hls/{video.video_id}/master.m3u8"
 
         page = client.get(f"/watch/{video.video_id}/")
@@ -167,7 +165,7 @@ class TestTranscodePipeline:
         import threading
         import time
 
-        from videos_app.models import PENDING_PARTITION
+        from videos_app.models import PENDING
 
         path = make_sample(str(tmp_path / "long.mp4"), width=854, height=480, seconds=40)
         video = make_uploaded_video(actor=creator, channel=creator_channel, path=path)
@@ -188,7 +186,7 @@ class TestTranscodePipeline:
         released = video_get(video.video_id, consistent=True)
         assert released.status == VideoStatus.QUEUED, released.status_reason
         assert released.lease_owner is None and released.attempts == 0
-        assert released.pending_partition == PENDING_PARTITION
+        assert released.pending_partition.startswith(PENDING + "#")
         run_worker_until_idle()
         assert video_get(video.video_id, consistent=True).status == VideoStatus.READY
 
@@ -331,14 +329,14 @@ class TestUploadBadInput:
         video, post = start_upload(actor=creator, channel=creator_channel, size=50)
         response = post_to_storage(post, b"x" * 500)
         assert response.status_code == 400 and "EntityTooLarge" in response.text
-        with pytest.raises(services.ApplicationError, match="did not arrive"):
+        with pytest.raises(ApplicationError, match="did not arrive"):
             services.video_mark_uploaded(actor=creator, video=video)
         assert video_get(video.video_id, consistent=True).status == VideoStatus.UPLOADING
 
     def test_declared_size_over_limit(self, creator, creator_channel, settings):
         """Declaring a size over the limit is refused before any upload URL is made."""
         settings.VIDEO_MAX_BYTES = 100
-        with pytest.raises(services.ApplicationError, match="too big"):
+        with pytest.raises(ApplicationError, match="too big"):
             start_upload(actor=creator, channel=creator_channel, size=101)
 
     def test_non_video_content_type_refused_by_policy(self, creator, creator_channel):
@@ -349,13 +347,13 @@ class TestUploadBadInput:
 
     def test_empty_file_refused(self, creator, creator_channel):
         """An empty file is refused at creation (size 0)."""
-        with pytest.raises(services.ApplicationError, match="empty"):
+        with pytest.raises(ApplicationError, match="empty"):
             start_upload(actor=creator, channel=creator_channel, size=0)
 
     def test_complete_without_object(self, creator, creator_channel):
         """ "Upload complete" for an object that is not there: clear message, video unchanged."""
         video, _ = start_upload(actor=creator, channel=creator_channel, size=5)
-        with pytest.raises(services.ApplicationError, match="did not arrive"):
+        with pytest.raises(ApplicationError, match="did not arrive"):
             services.video_mark_uploaded(actor=creator, video=video)
         assert video_get(video.video_id, consistent=True).status == VideoStatus.UPLOADING
 
@@ -369,7 +367,7 @@ class TestUploadBadInput:
     def test_upload_into_someone_elses_channel(self, creator, creator_channel):
         """Uploading into another user's channel is refused."""
         intruder = make_user()
-        with pytest.raises(services.ApplicationError, match="your channels"):
+        with pytest.raises(ApplicationError, match="your channels"):
             start_upload(actor=intruder, channel=creator_channel)
 
     def test_title_script_is_escaped(self, client, creator, creator_channel):
@@ -440,7 +438,7 @@ def test_unlisted_not_in_feed(creator, creator_channel, sample_480p, client):
     )
     run_worker_until_idle()
     video = video_get(video.video_id, consistent=True)
-    assert video.status == VideoStatus.READY and video.feed_partition is None
+    assert video.status == VideoStatus.READY and not video.listed
     assert client.get(f"/watch/{video.video_id}/").status_code == 200
     assert video.video_id.encode() not in client.get("/").content
     assert not re.search(

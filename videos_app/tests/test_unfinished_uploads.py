@@ -12,12 +12,11 @@ from channels_app.services import user_set_role
 from conftest import make_user
 from social_app import moderation
 from videoplatform import storage
-from videos_app import services
-from videos_app.models import PENDING_PARTITION, UPLOADING_PARTITION, Video, VideoStatus
-from videos_app.selectors import video_get
+from videos_app import services, uploads
+from videos_app.models import PENDING, UPLOADING, Video, VideoStatus
+from videos_app.selectors import queued_videos, video_get
 from videos_app.tests.factories import make_uploaded_video, post_to_storage, start_upload
 from videos_app.tests.media_samples import make_sample
-from videos_app.worker import TranscodeWorker
 
 MIB = 1024 * 1024
 
@@ -46,7 +45,7 @@ def test_a_new_upload_waits_under_its_own_partition(user, channel):
     """An upload in progress is in the pending index as "uploading", never as queued work."""
     video, _ = start_upload(actor=user, channel=channel, size=1000)
     stored = video_get(video.video_id, consistent=True)
-    assert stored.pending_partition == UPLOADING_PARTITION
+    assert stored.pending_partition.startswith(UPLOADING + "#")
     assert stored.pending_since == stored.created_at
 
 
@@ -63,7 +62,7 @@ def test_a_file_that_arrived_without_its_complete_goes_on(user, channel, sample)
     out = reconcile()
     assert f"{video.video_id} [uploading] -> submitted: the file had arrived" in out
     after = video_get(video.video_id, consistent=True)
-    assert after.status == VideoStatus.QUEUED and after.pending_partition == PENDING_PARTITION
+    assert after.status == VideoStatus.QUEUED and after.pending_partition.startswith(PENDING + "#")
     services.video_delete(actor=user, video=after)
 
 
@@ -80,7 +79,7 @@ def test_an_upload_that_never_finished_fails_and_its_parts_go(user, channel, set
     assert f"{video.video_id} [uploading] -> failed: upload never finished" in out
     after = video_get(video.video_id, consistent=True)
     assert after.status == VideoStatus.FAILED
-    assert after.status_reason == services.UNFINISHED_UPLOAD_REASON
+    assert after.status_reason == uploads.UNFINISHED_UPLOAD_REASON
     assert after.pending_partition is None
     bucket = storage.settings.S3_RAW_BUCKET
     assert (
@@ -110,7 +109,7 @@ def test_a_restored_queued_video_is_claimable_again(user, channel, sample):
     moderation.video_restore(moderator=moderator, video_id=video.video_id, reason="It is fine")
     restored = video_get(video.video_id, consistent=True)
     assert restored.status == VideoStatus.QUEUED
-    assert restored.pending_partition == PENDING_PARTITION
-    queued = [v.video_id for v in TranscodeWorker().queued_videos(limit=1000)]
+    assert restored.pending_partition.startswith(PENDING + "#")
+    queued = [v.video_id for v in queued_videos(limit=1000)]
     assert video.video_id in queued
     services.video_delete(actor=user, video=restored)

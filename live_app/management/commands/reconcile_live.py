@@ -7,7 +7,8 @@ found in storage, or is given up on after LIVE_REPLAY_WAIT_S.
 """
 
 from live_app.backends.base import LiveBackendError
-from live_app.models import AWAITING_REPLAY, LIVE_NOW, LivestreamSession
+from live_app.models import AWAITING_REPLAY, LIVE_NOW
+from live_app.selectors import live_index_sessions
 from live_app.services import live_reconcile
 from videoplatform.dynamodb import now_s
 from videoplatform.management.reconcile import ReconcileCommand
@@ -19,10 +20,8 @@ class Command(ReconcileCommand):
     def reconcile(self, *, dry_run: bool, limit: int, verbosity: int) -> None:
         now = now_s()
         seen = changed = 0
-        for partition in (LIVE_NOW, AWAITING_REPLAY):
-            for session in LivestreamSession.live_index.query(
-                partition, limit=limit, page_size=min(limit, 100)
-            ):
+        for name in (LIVE_NOW, AWAITING_REPLAY):
+            for session in live_index_sessions(name, limit=limit):
                 seen += 1
                 try:
                     outcome = live_reconcile(session=session, now=now, dry_run=dry_run)

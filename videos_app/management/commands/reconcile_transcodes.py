@@ -10,31 +10,25 @@ from django.conf import settings
 
 from videoplatform.dynamodb import now_s
 from videoplatform.management.reconcile import ReconcileCommand
-from videos_app.models import PENDING_PARTITION, UPLOADING_PARTITION, Video
-from videos_app.selectors import video_get
-from videos_app.services import video_settle_unfinished_upload
-from videos_app.transcoding.backends import get_transcoder
+from videos_app.selectors import pending_videos, uploads_started_before, video_get
+from videos_app.services import video_reconcile, video_settle_unfinished_upload
 
 
 class Command(ReconcileCommand):
     help = "Requeue, fail or settle videos whose transcode is stuck."
 
     def reconcile(self, *, dry_run: bool, limit: int, verbosity: int) -> None:
-        backend = get_transcoder()
         now = now_s()
         seen = 0
         changed = 0
-        for stub in Video.pending_index.query(
-            PENDING_PARTITION, limit=limit, page_size=min(limit, 100)
-        ):
+        for stub in pending_videos(limit=limit):
             seen += 1
-            try:
-                video = Video.get(stub.video_id, consistent_read=True)
-            except Video.DoesNotExist:
-                continue
+            video = video_get(stub.video_id, consistent=True)
+            if video is None:
+                continue  # deleted since the index was read
             # Noted first: reconcile updates the item in place, so video.status is the new one.
             status_before = video.status
-            outcome = backend.reconcile(video=video, now=now, dry_run=dry_run)
+            outcome = video_reconcile(video=video, now=now, dry_run=dry_run)
             if outcome.startswith(("requeued", "failed", "settled", "queued", "submitted")):
                 changed += 1
             if verbosity > 1 or (
@@ -52,12 +46,7 @@ class Command(ReconcileCommand):
 
     def _settle_unfinished_uploads(self, *, cutoff: int, dry_run: bool, limit: int, verbosity):
         seen = settled = 0
-        for stub in Video.pending_index.query(
-            UPLOADING_PARTITION,
-            Video.pending_since < cutoff,
-            limit=limit,
-            page_size=min(limit, 100),
-        ):
+        for stub in uploads_started_before(cutoff, limit=limit):
             video = video_get(stub.video_id, consistent=True)
             if video is None:
                 continue  # deleted since the index was read
