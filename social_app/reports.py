@@ -3,12 +3,11 @@ target in a queue moderators work through. The only module that writes the
 ReportTargets and Reports tables."""
 
 from django.conf import settings
-from pynamodb.exceptions import TransactWriteError
 
 from channels_app.selectors import channel_get
 from social_app.models import QUEUE, QUEUE_SHARDS, Report, ReportTarget
 from social_app.selectors import comment_get, report_target
-from videoplatform.dynamodb import condition_failed, now_s, sharded_key, transaction
+from videoplatform.dynamodb import condition_failed, now_s, sharded_key, transaction, write_once
 from videoplatform.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 from videoplatform.ratelimit import enforce
 from videoplatform.text import clean_text
@@ -114,16 +113,18 @@ def report_create(
         actions.append(
             ReportTarget.recent_notes.set((ReportTarget.recent_notes | []).append([note]))
         )
-    try:
+
+    def write() -> None:
         with transaction() as tx:
             tx.save(
                 report, condition=Report.reporter_id.does_not_exist() | (Report.status != "open")
             )
             tx.update(aggregate, actions=actions)
-    except TransactWriteError as error:
-        if condition_failed(error):
-            raise Conflict("You already reported this; a moderator will look at it.") from None
-        raise
+
+    # A video going viral for the wrong reasons gathers reports at once: conflicting
+    # transactions on its aggregate are retried, not turned into errors.
+    if not write_once(write):
+        raise Conflict("You already reported this; a moderator will look at it.")
     aggregate.refresh(consistent_read=True)
     if (
         target_type == "video"

@@ -101,8 +101,8 @@ class VideoFeedShardIndex(GlobalSecondaryIndex):
 
 
 class VideoPendingIndex(GlobalSecondaryIndex):
-    """Sparse: videos whose transcode is not settled (worker claims, reconcile), and
-    under UPLOADING_PARTITION the videos whose upload is not finished.
+    """Sparse: videos whose transcode is not settled (worker claims, reconcile) under
+    ``pending#<n>``, and under ``uploading#<n>`` the videos whose upload is not finished.
 
     All attributes are projected: the set is small and the worker needs status and lease.
     """
