@@ -9,9 +9,9 @@ apply any more is simply ignored.
 import logging
 
 from django.conf import settings
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import DeleteError, TransactWriteError, UpdateError
 
-from channels_app.selectors import channel_get
+from channels_app.selectors import channel_get, user_get
 from live_app.backends.base import LiveBackendError, LiveChannel
 from live_app.backends.loader import get_live_backend
 from live_app.models import (
@@ -166,6 +166,9 @@ def live_authorize_publish(*, stream_key: str) -> LivestreamSession:
     session = session_by_key(stream_key)
     if session is None:
         raise PermissionDenied("Unknown stream key.")
+    owner = user_get(session.owner_user_id)
+    if owner is None or owner.is_banned:
+        raise PermissionDenied("This account is suspended.")
     if session.status == LiveStatus.LIVE:
         raise PermissionDenied("This session is already live (a publisher is connected).")
     if session.status != LiveStatus.CREATED:
@@ -323,6 +326,7 @@ def live_apply_recording_event(*, detail: dict, event: dict) -> bool:
     prefix = (detail.get("recording_s3_key_prefix") or "").strip("/")
     if not bucket or not prefix or ".." in prefix.split("/"):
         return False
+    owner = user_get(session.owner_user_id)
     video, created = video_services.video_create_replay(
         stream_id=session.stream_id,
         channel_id=session.channel_id,
@@ -331,6 +335,7 @@ def live_apply_recording_event(*, detail: dict, event: dict) -> bool:
         bucket=bucket,
         prefix=prefix,
         duration_s=round((detail.get("recording_duration_ms") or 0) / 1000, 3) or None,
+        owner_banned=owner is None or owner.is_banned,
     )
     try:
         session.update(
@@ -341,3 +346,41 @@ def live_apply_recording_event(*, detail: dict, event: dict) -> bool:
         if not condition_failed(error):
             raise
     return created
+
+
+def live_sessions_end_for_owner(*, owner_user_id: str) -> int:
+    """A banned owner's sessions that have not ended are ended now: the stream stopped
+    and its key revoked with the live service, the key's claim deleted (the local
+    ingest refuses it at connect), and a live one left waiting for its replay, which is
+    made hidden. Returns how many were ended."""
+    ended = 0
+    open_statuses = [str(LiveStatus.CREATED), str(LiveStatus.LIVE)]
+    for session in LivestreamSession.owner_index.query(
+        owner_user_id, filter_condition=LivestreamSession.status.is_in(*open_statuses)
+    ):
+        try:
+            get_live_backend().revoke_stream_key(channel=channel_of(session))
+        except LiveBackendError as error:
+            # The session still ends here and every later publish is refused by the app;
+            # the moderator sees the service's refusal in the log.
+            logger.warning("could not revoke the key of %s: %s", session.stream_id, error.reason)
+        was_live = session.status == LiveStatus.LIVE
+        moved = _transition(
+            session,
+            from_statuses=[LiveStatus.CREATED, LiveStatus.LIVE],
+            actions=[
+                LivestreamSession.status.set(str(LiveStatus.ENDED)),
+                LivestreamSession.ended_at.set(now_s()),
+                *_live_index_actions(session, AWAITING_REPLAY if was_live else None, now_s()),
+            ],
+        )
+        if session.stream_key:
+            try:
+                UniqueClaim(key_claim(session.stream_key)).delete(
+                    condition=UniqueClaim.owner_id == session.stream_id
+                )
+            except DeleteError as error:
+                if not condition_failed(error):
+                    raise
+        ended += int(moved)
+    return ended

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pynamodb.exceptions import PynamoDBException
 
 from channels_app.selectors import channel_get
+from live_app.models import LiveStatus
+from live_app.selectors import session_get
 from social_app.models import (
     FANOUT_OPEN,
     FANOUT_OPEN_SHARDS,
@@ -306,6 +308,12 @@ def _video_deliverable(video_id: str) -> tuple[bool, int | None]:
     return ok, video.published_at
 
 
+def _stream_deliverable(stream_id: str) -> bool:
+    """Whether subscribers should still hear "is live": only while it is."""
+    session = session_get(stream_id, consistent=True)
+    return session is not None and session.status == LiveStatus.LIVE
+
+
 def _run_task(
     task: FanoutTask,
     *,
@@ -329,6 +337,12 @@ def _run_task(
             )
             return
         feed_published_at = None
+        if task.kind == LIVE and not _stream_deliverable(task.subject_id):
+            # Ended meanwhile (or its owner banned, which ends it): nobody is told.
+            _checkpoint(
+                task, worker_id=worker_id, cursor=None, handled=0, done=True, lease_s=lease_s
+            )
+            return
         if task.kind == VIDEO:
             # Read again for every page: a video taken down or made private during its
             # fan-out stops reaching people within a page.

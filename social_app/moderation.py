@@ -9,6 +9,7 @@ import logging
 from channels_app.models import Role, User
 from channels_app.selectors import user_get
 from channels_app.services import channels_set_owner_banned, user_set_banned, user_set_role
+from live_app.services import live_sessions_end_for_owner
 from social_app.models import AuditEntry, audit_partition
 from social_app.notifications import notification_create
 from social_app.reports import NOTE_MAX, REASONS, report_close, report_create, resolve_target
@@ -187,6 +188,8 @@ def _set_banned(*, moderator, target: User, banned: bool, reason: str) -> User:
     video_services.videos_set_owner_banned(owner_user_id=target.user_id, banned=banned)
     channels_set_owner_banned(owner_user_id=target.user_id, banned=banned)
     comments_set_hidden(user_id=target.user_id, hidden=banned)
+    if banned:
+        live_sessions_end_for_owner(owner_user_id=target.user_id)
     _audit(
         moderator=moderator,
         action="ban_user" if banned else "unban_user",

@@ -49,7 +49,7 @@ def report(request):
     target_id = source.get("id", "")
     video_id = source.get("video") or None
     try:
-        target = moderation.resolve_target(target_type, target_id, video_id)
+        target = moderation.resolve_target(target_type, target_id, video_id, user=request.user)
     except ApplicationError as error:
         return error_page(request, error) or render(request, "errors/404.html", status=404)
     form = ReportForm(request.POST or None)

@@ -12,6 +12,7 @@ from videoplatform.errors import ApplicationError, Conflict, NotFound, Permissio
 from videoplatform.ratelimit import enforce
 from videoplatform.text import clean_text
 from videos_app.models import Video, VideoStatus
+from videos_app.permissions import can_view
 from videos_app.selectors import video_get
 from videos_app.services import video_set_in_review
 
@@ -27,11 +28,23 @@ NOTE_MAX = 500
 IN_REVIEW_BOOST = 1_000_000
 
 
-def resolve_target(target_type: str, target_id: str, video_id: str | None = None) -> dict:
-    """What a report points at: key, owner, a preview and a link. NotFound if missing."""
+def _viewable(user, video_id: str):
+    # The same answer for missing and not yours to see: a report form must not show a
+    # private video's title (or a comment under it) to someone who cannot watch it.
+    video = video_get(video_id) if video_id else None
+    if video is None or video.status == VideoStatus.REMOVED or not can_view(user, video):
+        return None
+    return video
+
+
+def resolve_target(
+    target_type: str, target_id: str, video_id: str | None = None, *, user=None
+) -> dict:
+    """What a report points at: key, owner, a preview and a link. NotFound if missing
+    or not visible to ``user``."""
     if target_type == "video":
-        video = video_get(target_id)
-        if video is None or video.status == VideoStatus.REMOVED:
+        video = _viewable(user, target_id)
+        if video is None:
             raise NotFound("That video does not exist.")
         return {
             "key": f"video#{video.video_id}",
@@ -42,7 +55,7 @@ def resolve_target(target_type: str, target_id: str, video_id: str | None = None
         }
     if target_type == "comment":
         comment = comment_get(video_id or "", target_id)
-        if comment is None:
+        if comment is None or _viewable(user, comment.video_id) is None:
             raise NotFound("That comment does not exist.")
         if comment.deleted:
             raise NotFound("That comment was deleted.")
@@ -54,7 +67,7 @@ def resolve_target(target_type: str, target_id: str, video_id: str | None = None
         }
     if target_type == "channel":
         channel = channel_get(target_id)
-        if channel is None:
+        if channel is None or (channel.owner_banned and not getattr(user, "is_staff", False)):
             raise NotFound("That channel does not exist.")
         return {
             "key": f"channel#{channel.channel_id}",
@@ -83,7 +96,7 @@ def report_create(
     if reason not in REASONS:
         raise ApplicationError("Choose a reason.", field="reason")
     note = clean_text(note, field="note", label="Note", max_length=NOTE_MAX, required=False)
-    target = resolve_target(target_type, target_id, video_id)
+    target = resolve_target(target_type, target_id, video_id, user=user)
     if target["owner"] == user.user_id:
         raise ApplicationError("You cannot report your own content.")
     enforce(

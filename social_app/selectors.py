@@ -31,6 +31,7 @@ from videoplatform.tallies import (
     video_subject,
 )
 from videos_app.models import Video, VideoStatus
+from videos_app.permissions import can_view
 from videos_app.selectors import PAGE_SIZE, videos_by_id
 
 COMMENTS_PAGE = 20
@@ -176,7 +177,9 @@ def liked_videos(*, user, cursor: str | None = None, limit: int = PAGE_SIZE) -> 
     videos = videos_by_id([like.video_id for like in page.items])
     items = [videos.get(like.video_id) for like in page.items]
     return Page(
-        items=[v for v in items if v and v.status == VideoStatus.READY],
+        # Only what the person may still watch: a video made private, removed or whose
+        # owner is banned leaves the list (its title and poster with it).
+        items=[v for v in items if v and v.status == VideoStatus.READY and can_view(user, v)],
         next_cursor=page.next_cursor,
     )
 

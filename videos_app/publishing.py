@@ -47,13 +47,19 @@ def _listing_actions(video: Video, listed: bool) -> list:
     return [Video.public_channel_id.remove(), Video.feed_shard.remove()]
 
 
-def _write_listed(video: Video, *, actions: list, condition, listed: bool) -> bool:
+def _write_listed(
+    video: Video, *, actions: list, condition, listed: bool, sets_ban: bool = False
+) -> bool:
     """Apply ``actions`` under ``condition`` and make the video listed or not, in one
     conditional update that also checks the listing is still what this copy says;
     then move the channel's count of public videos by the change. False (nothing
     written) when a condition did not hold."""
     was_listed = video.listed
     same_listing = Video.feed_shard.exists() if was_listed else Video.feed_shard.does_not_exist()
+    if listed and not sets_ban:
+        # A ban landing between the read and this write must win: a banned owner's
+        # video (a transcode finishing, a restore) is never listed.
+        same_listing &= Video.owner_banned.does_not_exist() | (Video.owner_banned == False)  # noqa: E712
     if listed != was_listed:
         actions = [*actions, *_listing_actions(video, listed)]
     try:
@@ -147,27 +153,35 @@ def video_delete(*, actor, video: Video) -> None:
 def video_publish(*, video: Video, outputs: dict) -> bool:
     """A pending video's transcode finished: record its outputs and publish it. Listed
     (and announced, so subscribers hear of it) when public and its owner in good
-    standing."""
-    listed = should_list(
-        status=VideoStatus.READY, visibility=video.visibility, owner_banned=video.owner_banned
-    )
-    actions = [
-        Video.status.set(str(VideoStatus.READY)),
-        Video.progress.set(100),
-        *not_pending_actions(),
-        Video.lease_owner.remove(),
-        Video.lease_expires_at.remove(),
-        Video.status_reason.remove(),
-        *output_actions(outputs),
-    ]
-    if not listed:
-        actions.append(Video.published_at.set(video.published_at or now_s()))
+    standing. False when the video had already left its pending states."""
     condition = Video.status.is_in(*[str(s) for s in PENDING_STATUSES])
-    if not _write_listed(video, actions=actions, condition=condition, listed=listed):
-        return False
-    if listed:
-        reactions.announce(reactions.VIDEO_PUBLISHED, video=video)
-    return True
+    for _ in range(RETRIES):
+        listed = should_list(
+            status=VideoStatus.READY, visibility=video.visibility, owner_banned=video.owner_banned
+        )
+        actions = [
+            Video.status.set(str(VideoStatus.READY)),
+            Video.progress.set(100),
+            *not_pending_actions(),
+            Video.lease_owner.remove(),
+            Video.lease_expires_at.remove(),
+            Video.status_reason.remove(),
+            *output_actions(outputs),
+        ]
+        if not listed:
+            actions.append(Video.published_at.set(video.published_at or now_s()))
+        if _write_listed(video, actions=actions, condition=condition, listed=listed):
+            if listed:
+                reactions.announce(reactions.VIDEO_PUBLISHED, video=video)
+            return True
+        # Banned (or edited) since it was read: read it again and decide again.
+        try:
+            video.refresh(consistent_read=True)
+        except Video.DoesNotExist:
+            return False
+        if video.status not in PENDING_STATUSES:
+            return False
+    return False
 
 
 def video_take_down(*, video: Video, reason: str) -> Video:
@@ -237,6 +251,7 @@ def videos_set_owner_banned(*, owner_user_id: str, banned: bool) -> int:
                 video,
                 actions=[Video.owner_banned.set(banned)],
                 condition=Video.status == video.status,
+                sets_ban=True,
                 listed=should_list(
                     status=video.status, visibility=video.visibility, owner_banned=banned
                 ),

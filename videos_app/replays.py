@@ -35,6 +35,7 @@ def video_create_replay(
     bucket: str,
     prefix: str,
     duration_s: float | None = None,
+    owner_banned: bool = False,
 ) -> tuple[Video, bool]:
     """The replay of a stream from its recording at ``bucket``/``prefix``. Returns the
     video and whether this call made it.
@@ -42,7 +43,7 @@ def video_create_replay(
     A recording in the raw bucket (the local ingest's one file) is transcoded like an
     upload; it is created already pending, so if this process dies before submitting
     it, reconcile still finds it. An IVS recording already is an HLS ladder: it is
-    published as is."""
+    published as is. A banned owner's replay is made hidden, like their other videos."""
     local_source = bucket == settings.S3_RAW_BUCKET
     video = Video(
         replay_video_id(stream_id),
@@ -52,6 +53,7 @@ def video_create_replay(
         description="",
         visibility=str(Visibility.PUBLIC),
         created_at=now_s(),
+        owner_banned=owner_banned,
     )
     if local_source:
         video.source_key = prefix

@@ -45,6 +45,10 @@ class LiveBackend(ABC):
         """Replace the channel's stream key; returns the channel with the new key."""
 
     @abstractmethod
+    def revoke_stream_key(self, *, channel: LiveChannel) -> None:
+        """Stop any stream and make the channel's key useless (a banned owner's)."""
+
+    @abstractmethod
     def delete_channel(self, *, channel: LiveChannel) -> None:
         """Remove the channel; deleting one that is already gone is not an error."""
 

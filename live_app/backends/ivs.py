@@ -154,6 +154,23 @@ class IvsBackend(LiveBackend):
         stream_key = response["streamKey"]
         return replace(channel, stream_key=stream_key["value"], stream_key_arn=stream_key["arn"])
 
+    def revoke_stream_key(self, *, channel: LiveChannel) -> None:
+        if not channel.channel_arn:
+            return
+        self._call(
+            "stop the stream",
+            "stop_stream",
+            tolerate="ChannelNotBroadcasting",
+            channelArn=channel.channel_arn,
+        )
+        if channel.stream_key_arn:
+            self._call(
+                "delete the stream key",
+                "delete_stream_key",
+                tolerate="ResourceNotFoundException",
+                arn=channel.stream_key_arn,
+            )
+
     def delete_channel(self, *, channel: LiveChannel) -> None:
         if not channel.channel_arn:
             return

@@ -38,6 +38,11 @@ class LocalBackend(LiveBackend):
             playback_url=channel.playback_url,
         )
 
+    def revoke_stream_key(self, *, channel: LiveChannel) -> None:
+        # The local ingest asks the app for every publish (on_publish): a key whose claim
+        # is gone, or whose session has ended, is refused there. Nothing to do here.
+        return None
+
     def delete_channel(self, *, channel: LiveChannel) -> None:
         return None
 

@@ -360,3 +360,26 @@ class TestRecordingConfiguration:
 
         assert arn == RECORDING_ARN
         assert len(sleeps) == 1
+
+
+class TestRevokeStreamKey:
+    def test_revoke_stops_the_stream_then_deletes_the_key(self, stubbed_ivs):
+        """A banned owner's channel: StopStream (not broadcasting is fine), then
+        DeleteStreamKey, and no new key."""
+        client, stubber = stubbed_ivs
+        stubber.add_client_error(
+            "stop_stream",
+            service_error_code="ChannelNotBroadcasting",
+            http_status_code=404,
+            expected_params={"channelArn": CHANNEL_ARN},
+        )
+        stubber.add_response("delete_stream_key", {}, {"arn": OLD_KEY_ARN})
+        make_backend(client).revoke_stream_key(
+            channel=LiveChannel(
+                channel_arn=CHANNEL_ARN,
+                ingest_url="rtmps://x",
+                stream_key="sk",
+                playback_url=None,
+                stream_key_arn=OLD_KEY_ARN,
+            )
+        )

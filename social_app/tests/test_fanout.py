@@ -12,6 +12,7 @@ from django.core.management import call_command
 
 from conftest import make_channel, make_user
 from live_app import services as live_services
+from live_app.tests.test_live import stream_event
 from social_app import fanout, notifications
 from social_app.fanout import fanout_enqueue, fanout_enqueue_video_published, fanout_run_once
 from social_app.models import (
@@ -32,7 +33,8 @@ from social_app.notifications import (
 )
 from social_app.tests.factories import make_ready_video
 from videoplatform.aws import dynamodb_client
-from videoplatform.reactions import STREAM_STARTED, VIDEO_PUBLISHED, announce, reactions_to
+from videoplatform.events import handle_event
+from videoplatform.reactions import VIDEO_PUBLISHED, announce, reactions_to
 from videos_app.services import video_update
 
 # --- helpers -------------------------------------------------------------------------
@@ -152,7 +154,9 @@ class TestDelivery:
         seed_subscribers(channel.channel_id, loud)
         seed_subscribers(channel.channel_id, quiet, notify="none")
 
-        assert announce(STREAM_STARTED, session=session, channel=channel) >= 1
+        # Stream Start moves the session live and announces it (the job only runs for a
+        # session still live).
+        assert handle_event(stream_event(session, "Stream Start")) == "applied"
         drain()
 
         link = f"/live/{session.stream_id}/"
@@ -472,3 +476,18 @@ class TestBatchWrites:
                 link="/",
                 published_ms=0,
             )
+
+
+class TestLiveEnded:
+    def test_stream_ended_before_the_fanout_tells_nobody(self, owner, channel):
+        """A stream that ended before a worker ran its "is live" job notifies nobody."""
+        session = live_services.live_session_create(
+            actor=owner, channel_id=channel.channel_id, title="Short show"
+        )
+        subscribers = new_ids(4)
+        seed_subscribers(channel.channel_id, subscribers)
+        handle_event(stream_event(session, "Stream Start"))
+        handle_event(stream_event(session, "Stream End"))
+        drain()
+        for user_id in subscribers:
+            assert notes(user_id, f"/live/{session.stream_id}/") == []
