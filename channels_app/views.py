@@ -28,7 +28,7 @@ def client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def signup(request):
     """Create a local account and sign in."""
     if uses_cognito():
@@ -53,7 +53,7 @@ def signup(request):
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def login(request):
     """Log in with email and password, or start Cognito managed login."""
     if uses_cognito():
@@ -104,6 +104,7 @@ def _cognito_begin(request):
     return redirect(cognito.authorize_url(cognito_config(), state=state, code_challenge=challenge))
 
 
+# GET only, not HEAD: the callback spends the one-time authorization code.
 @require_http_methods(["GET"])
 def cognito_callback(request):
     """Finish Cognito managed login: check state, exchange the code, verify the ID token."""
@@ -144,7 +145,7 @@ def studio(request):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def channel_create(request):
     """Create a channel."""
     form = ChannelCreateForm(request.POST or None)
@@ -170,7 +171,7 @@ def _editable_channel(request, channel_id: str):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def channel_edit(request, channel_id: str):
     """Edit a channel's name and description; upload its avatar and banner."""
     try:

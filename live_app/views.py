@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from channels_app.auth.sessions import login_required
 from channels_app.selectors import channel_get, channels_for_owner
@@ -20,7 +20,7 @@ from videos_app.selectors import video_get
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def studio_live(request):
     """ "Go live": create a session; list your sessions."""
     channels = channels_for_owner(request.user.user_id)
@@ -49,7 +49,7 @@ def _owned_session(request, stream_id: str):
 
 
 @login_required
-@require_GET
+@require_safe
 def studio_live_session(request, stream_id: str):
     """The owner's view of a session: ingest URL and stream key (secret)."""
     session = _owned_session(request, stream_id)
@@ -93,7 +93,7 @@ def _live_context(request, session):
     return context
 
 
-@require_GET
+@require_safe
 def live_page(request, stream_id: str):
     """The live page: offline, the player while live, ended (with the replay)."""
     session = selectors.session_get(stream_id)
@@ -104,7 +104,7 @@ def live_page(request, stream_id: str):
     return render(request, "live_app/live.html", context)
 
 
-@require_GET
+@require_safe
 def live_state(request, stream_id: str):
     """htmx poll: 204 while the state is unchanged (the player keeps playing)."""
     session = selectors.session_get(stream_id, consistent=True)
@@ -116,7 +116,7 @@ def live_state(request, stream_id: str):
     return render(request, "live_app/_live_state.html", context)
 
 
-@require_GET
+@require_safe
 def live_playlist(request, stream_id: str, name: str):
     """The live HLS playlist with signed segment URIs (local backend)."""
     session = selectors.session_get(stream_id)

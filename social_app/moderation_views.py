@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from channels_app.auth.sessions import login_required
 from channels_app.selectors import channels_for_owner, user_get
@@ -41,7 +41,7 @@ def staff_required(view):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def report(request):
     """Report a video, a comment or a channel."""
     source = request.POST if request.method == "POST" else request.GET
@@ -87,7 +87,7 @@ def report(request):
 
 
 @staff_required
-@require_GET
+@require_safe
 def queue(request):
     """Open reports grouped by target, in review and most reported first."""
     page = selectors.report_queue(cursor=request.GET.get("after"))
@@ -95,7 +95,7 @@ def queue(request):
 
 
 @staff_required
-@require_GET
+@require_safe
 def target(request, target_key: str):
     """One reported target: preview, every report with its note, and the actions."""
     item = selectors.report_target(target_key)
@@ -168,7 +168,7 @@ def act(request, action: str):
 
 
 @staff_required
-@require_GET
+@require_safe
 def user_page(request, user_id: str):
     """A user's channels, videos, reports against them and moderation history."""
     subject = user_get(user_id)
@@ -189,7 +189,7 @@ def user_page(request, user_id: str):
 
 
 @staff_required
-@require_GET
+@require_safe
 def audit(request):
     """The audit log, newest first; filter by moderator or by target."""
     moderator_id = request.GET.get("moderator") or None

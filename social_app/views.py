@@ -5,7 +5,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from channels_app.auth.sessions import login_required
 from channels_app.selectors import channel_get_by_handle
@@ -91,7 +91,7 @@ def _can_moderate(user, video) -> bool:
     )
 
 
-@require_GET
+@require_safe
 def comments_more(request, video_id: str):
     """The next page of comments ("Load more")."""
     try:
@@ -205,7 +205,7 @@ def view(request, video_id: str):
 
 
 @login_required
-@require_GET
+@require_safe
 def subscription_feed(request):
     """Newest videos from the channels you follow."""
     page = selectors.subscription_feed(user=request.user, cursor=request.GET.get("after"))
@@ -216,7 +216,7 @@ def subscription_feed(request):
 
 
 @login_required
-@require_GET
+@require_safe
 def liked_videos(request):
     """Videos you liked."""
     page = selectors.liked_videos(user=request.user, cursor=request.GET.get("after"))
@@ -227,7 +227,7 @@ def liked_videos(request):
 
 
 @login_required
-@require_GET
+@require_safe
 def notifications(request):
     """Your notifications, newest first."""
     page = selectors.notifications_page(user=request.user, cursor=request.GET.get("after"))
@@ -235,7 +235,7 @@ def notifications(request):
 
 
 @login_required
-@require_GET
+@require_safe
 def bell(request):
     """The unread count in the navigation (htmx refreshes it)."""
     count = selectors.unread_count(user=request.user)
@@ -251,7 +251,7 @@ def notifications_read_all(request):
 
 
 @login_required
-@require_GET
+@require_safe
 def notification_open(request, notification_id: str):
     """Open a notification: mark it read and follow its link."""
     try:

@@ -7,6 +7,7 @@ import logging
 from django.conf import settings
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_POST
 
 from videoplatform.events import InvalidEvent, handle_event
@@ -18,6 +19,8 @@ MAX_EVENT_BYTES = 256 * 1024
 
 @csrf_exempt  # authenticated by the shared secret header, not a browser session
 @require_POST
+# Directly on the function: the filter hides the locals of the frame it wraps.
+@sensitive_variables("expected", "given")
 def aws_events(request):
     """Accept one EventBridge event authenticated by the shared-secret header."""
     expected = settings.EVENTS_WEBHOOK_SECRET
@@ -30,6 +33,8 @@ def aws_events(request):
         event = json.loads(request.body)
     except (ValueError, UnicodeDecodeError):
         return JsonResponse({"error": "body is not JSON"}, status=400)
+    except RecursionError:  # e.g. 50,000 nested brackets: malformed, not a server error
+        return JsonResponse({"error": "body is nested too deeply"}, status=400)
     try:
         outcome = handle_event(event)
     except InvalidEvent as error:

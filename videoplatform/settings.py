@@ -59,6 +59,9 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 
+# Secrets marked with @sensitive_variables stay hidden on error pages, DEBUG or not.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "videoplatform.debug.AlwaysSafeExceptionReporterFilter"
+
 INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",

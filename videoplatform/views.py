@@ -6,14 +6,14 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from videoplatform.aws import dynamodb_client, s3_client
 from videoplatform.middleware import is_dependency_down
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request):
     """200 when DynamoDB and S3 both answer, 503 otherwise."""
     checks = {}

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from channels_app.auth.sessions import login_required
 from channels_app.selectors import channels_for_owner
@@ -56,7 +56,7 @@ def _cards(videos):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @json_when_storage_down
 def upload(request):
     """The upload dashboard. POST (from the page's script) creates the video and
@@ -166,7 +166,7 @@ def video_cancel(request, video_id: str):
 
 
 @login_required
-@require_GET
+@require_safe
 def studio_videos(request):
     """The creator's videos with live status."""
     page = selectors.studio_videos(request.user.user_id, cursor=request.GET.get("after"))
@@ -189,7 +189,7 @@ def _row(video):
 
 
 @login_required
-@require_GET
+@require_safe
 def video_status(request, video_id: str):
     """One studio row (htmx polls it until the status is final)."""
     video = _managed_video(request, video_id)
@@ -197,7 +197,7 @@ def video_status(request, video_id: str):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def video_edit(request, video_id: str):
     """Edit title, description and visibility."""
     video = _managed_video(request, video_id)
@@ -253,7 +253,7 @@ def video_retry(request, video_id: str):
     return redirect("studio_videos")
 
 
-@require_GET
+@require_safe
 def watch(request, video_id: str):
     """The watch page: a fixed number of DynamoDB requests whatever the counts."""
     try:
@@ -304,7 +304,7 @@ def watch(request, video_id: str):
     )
 
 
-@require_GET
+@require_safe
 def playlist(request, video_id: str, name: str):
     """An HLS playlist of a video, with signed segment URIs."""
     try:
