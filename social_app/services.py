@@ -275,9 +275,12 @@ def subscription_set_notify(*, user, channel_id: str, notify: str) -> Subscripti
 # --- View counts ---------------------------------------------------------------------
 
 
-def view_record(*, video_id: str, viewer_key: str, user=None) -> bool:
-    """Count a view once per viewer per video per 30 minutes. True when counted."""
+def view_record(*, video_id: str, viewer_key: str | None, user=None) -> bool:
+    """Count a view once per viewer per video per 30 minutes. True when counted.
+    ``viewer_key`` None: nobody the site can tell apart (no page token), not counted."""
     video = _viewable_video(user, video_id)
+    if viewer_key is None:
+        raise ApplicationError("Reload the page to count this view.")
     if video.status not in {VideoStatus.READY, VideoStatus.PROCESSING}:
         return False
     now = int(time.time())

@@ -11,6 +11,7 @@ from channels_app.auth.sessions import login_required
 from channels_app.selectors import channel_get_by_handle
 from social_app import notifications as notification_services
 from social_app import selectors, services
+from social_app.view_tokens import view_token_viewer
 from videoplatform.errors import ApplicationError, NotFound, PermissionDenied, RateLimited
 from videoplatform.http import error_page
 from videoplatform.storage import media_url
@@ -190,17 +191,20 @@ def subscription_notify(request, handle: str):
 
 @require_POST
 def view(request, video_id: str):
-    """Count a view when playback starts (sent by the player, once per page)."""
+    """Count a view when playback starts (sent by the player, once per page). A
+    signed-in viewer counts once per window; an anonymous one needs the token of a page
+    the site served, and no session is written for it."""
     if request.user.is_authenticated:
         viewer = f"u:{request.user.user_id}"
     else:
-        if not request.session.session_key:
-            request.session.save()
-        viewer = f"s:{request.session.session_key}"
+        token = request.GET.get("t") or request.POST.get("t") or ""
+        viewer = view_token_viewer(token=token, video_id=video_id)
     try:
         counted = services.view_record(video_id=video_id, viewer_key=viewer, user=request.user)
     except NotFound:
         return JsonResponse({"error": "not found"}, status=404)
+    except ApplicationError as error:
+        return JsonResponse({"error": error.message}, status=error.status_code)
     return JsonResponse({"counted": counted})
 
 

@@ -37,6 +37,7 @@ from social_app.models import Comment, Notification, Report, ReportTarget
 from social_app.notifications import notification_create
 from social_app.services import comment_post, subscription_set
 from social_app.tests.factories import make_ready_video
+from social_app.view_tokens import view_token_issue
 from videoplatform.aws import s3_client
 from videoplatform.events import make_event
 from videos_app.models import Video, VideoStatus
@@ -455,6 +456,8 @@ def build_view(world, role, variant):
     video_id = world.video.video_id
     return Target(
         kwargs={"video_id": video_id},
+        # The token a watch page gives its player (anonymous views need one).
+        data={"t": view_token_issue(video_id=video_id)},
         state=lambda: video_get(video_id, consistent=True, with_counts=True).view_count,
     )
 

@@ -4,6 +4,7 @@ import logging
 import posixpath
 import re
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from channels_app.auth.sessions import login_required
 from channels_app.selectors import channels_for_owner
 from social_app.selectors import comments_page, watch_state
+from social_app.view_tokens import view_token_issue
 from videoplatform.errors import ApplicationError, NotFound, PermissionDenied
 from videoplatform.http import error_page, form_error
 from videoplatform.middleware import is_dependency_down
@@ -292,6 +294,9 @@ def watch(request, video_id: str):
             else None,
             "poster_url": media_url(video.poster_key),
             "playable": playable,
+            "view_url": reverse("view", args=[video.video_id])
+            + "?"
+            + urlencode({"t": view_token_issue(video_id=video.video_id)}),
             "playlist_url": reverse(
                 "playlist", args=[video.video_id, video.playlist_key.rsplit("/", 1)[-1]]
             )

@@ -1,6 +1,7 @@
 """Likes, comments, subscriptions, the subscription feed, notifications and view counts,
 through the views (htmx and plain form posts) against the real DynamoDB Local."""
 
+import html
 import re
 import time
 
@@ -115,6 +116,11 @@ def owner():
 @pytest.fixture
 def video(owner):
     return make_ready_video(owner=owner, title="Owner's clip")
+
+
+@pytest.fixture
+def other_video(owner):
+    return make_ready_video(owner=owner, title="Another clip")
 
 
 @pytest.fixture
@@ -925,8 +931,13 @@ class TestNotifications:
 # --- View counts ---------------------------------------------------------------------
 
 
-def record_view(client, video):
-    return client.post(f"/watch/{video.video_id}/view/")
+def record_view(client, video, *, page=None):
+    """POST the view as the player does, to the URL the watch page gave it (``page``:
+    a watch page already fetched; by default the page is fetched now)."""
+    page = page if page is not None else client.get(watch_url(video))
+    found = re.search(r'data-view-url="([^"]+)"', page.content.decode()) if page else None
+    url = html.unescape(found.group(1)) if found else f"/watch/{video.video_id}/view/"
+    return client.post(url)
 
 
 class TestViewCounts:
@@ -941,16 +952,30 @@ class TestViewCounts:
         assert record_view(client_for(make_user()), video).json() == {"counted": True}
         assert fresh(video).view_count == 2
 
-    def test_anonymous_counted_per_session(self, video):
-        """Anonymous viewers count once per session; another session counts again."""
-        first, second = Client(), Client()
-        first.get(watch_url(video))
-        assert record_view(first, video).json() == {"counted": True}
-        assert record_view(first, video).json() == {"counted": False}
-        # Even without loading the page first, a session is made and remembered.
-        assert record_view(second, video).json() == {"counted": True}
-        assert record_view(second, video).json() == {"counted": False}
+    def test_anonymous_counted_once_per_page_served(self, video):
+        """An anonymous view counts once per watch page served (its signed token); the
+        same page's player sending it again counts nothing; no session is written."""
+        anonymous = Client()
+        page = anonymous.get(watch_url(video))
+        assert record_view(anonymous, video, page=page).json() == {"counted": True}
+        assert record_view(anonymous, video, page=page).json() == {"counted": False}
+        assert record_view(Client(), video).json() == {"counted": True}
         assert fresh(video).view_count == 2
+        assert "sessionid" not in anonymous.cookies
+
+    def test_anonymous_without_a_page_token_counts_nothing(self, video, other_video):
+        """A bare anonymous POST (no token), a forged token, or another video's token is
+        refused with a message; nothing is counted and no session is written."""
+        bare = Client()
+        refused = bare.post(f"/watch/{video.video_id}/view/")
+        assert refused.status_code == 400 and "Reload" in refused.json()["error"]
+        assert "sessionid" not in bare.cookies
+        forged = Client().post(f"/watch/{video.video_id}/view/?t=abc:def")
+        assert forged.status_code == 400
+        page = Client().get(watch_url(other_video))
+        token = re.search(r"t=([^\"&]+)", page.content.decode()).group(1)
+        assert Client().post(f"/watch/{video.video_id}/view/?t={token}").status_code == 400
+        assert fresh(video).view_count == 0
 
     def test_expired_marker_counts_again(self, video, viewer, viewer_client):
         """After the 30-minute window (marker expired, not yet deleted) a view counts again."""
