@@ -303,6 +303,13 @@ def channel_image_upload_start(
         raise ApplicationError("Unknown image kind.")
     if content_type not in IMAGE_TYPES:
         raise ApplicationError("Choose a JPEG, PNG, WebP or GIF image.")
+    # Each start signs a POST anyone holding it can fill: bounded per person.
+    enforce(
+        f"image#{actor.user_id}",
+        limit=settings.IMAGE_UPLOADS_PER_HOUR,
+        window_s=3600,
+        message="You have started many image uploads recently. Try again later.",
+    )
     return storage.presigned_post(
         bucket=settings.S3_MEDIA_BUCKET,
         key=_image_prefix(channel, kind) + new_id(),

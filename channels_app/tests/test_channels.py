@@ -392,6 +392,18 @@ class TestAvatarUpload:
         assert channel_get(channel.channel_id).avatar_key is None
         assert object_exists(foreign["key"])  # the owner's upload is left alone
 
+    def test_image_upload_starts_are_rate_limited(self, client, user, channel, settings):
+        """Past IMAGE_UPLOADS_PER_HOUR starts in an hour the next one is refused with a
+        message (429) and signs nothing."""
+        settings.IMAGE_UPLOADS_PER_HOUR = 3
+        sign_in(client, user)
+        for _ in range(3):
+            assert start_upload(client, channel).status_code == 200
+        refused = start_upload(client, channel)
+        assert refused.status_code == 429
+        assert "many image uploads" in refused.json()["error"]
+        assert "url" not in refused.json()
+
     def test_start_with_a_non_image_type_is_rejected(self, client, user, channel):
         """Only image types get a presigned POST: text/html is refused with a message."""
         sign_in(client, user)
