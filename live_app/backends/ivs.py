@@ -134,20 +134,9 @@ class IvsBackend(LiveBackend):
     def rotate_stream_key(self, *, channel: LiveChannel) -> LiveChannel:
         if not channel.channel_arn or not channel.stream_key_arn:
             raise LiveBackendError("Could not rotate the stream key: this is not an IVS channel.")
-        self._call(
-            "stop the stream before rotating its key",
-            "stop_stream",
-            tolerate="ChannelNotBroadcasting",
-            channelArn=channel.channel_arn,
-        )
-        # A missing old key means an earlier rotation failed after deleting it: carry on
-        # so this retry finishes the job.
-        self._call(
-            "delete the old stream key",
-            "delete_stream_key",
-            tolerate="ResourceNotFoundException",
-            arn=channel.stream_key_arn,
-        )
+        # A missing old key means an earlier rotation failed after deleting it: the revoke
+        # tolerates that, so this retry finishes the job.
+        self.revoke_stream_key(channel=channel)
         response = self._call(
             "create a new stream key", "create_stream_key", channelArn=channel.channel_arn
         )
