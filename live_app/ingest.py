@@ -127,7 +127,9 @@ rtmp {{
         leftovers = sorted(self.rec_dir.glob("*.flv"))
         conf = self.work_dir / "nginx.conf"
         conf.write_text(self.config())
-        self.http = ThreadingHTTPServer(("127.0.0.1", self.callback_port), _handler_for(self))
+        self.http = ThreadingHTTPServer(
+            ("127.0.0.1", self.callback_port), callback_handler_for(self)
+        )
         self.http.daemon_threads = True
         http_thread = threading.Thread(target=self.http.serve_forever, daemon=True)
         sync_thread = threading.Thread(target=self._sync_loop, daemon=True)
@@ -306,13 +308,33 @@ rtmp {{
             self._emit_stream(stream, "Stream Start")
 
 
-def _handler_for(server: IngestServer):
+# nginx's callbacks are short forms; anything else is refused unread.
+MAX_CALLBACK_BYTES = 64 * 1024
+
+
+def callback_body_length(value: str | None) -> int | None:
+    """The Content-Length of a callback, or None when it is not a number in 0..64 KiB
+    (a negative one would make the read wait for the end of the connection)."""
+    try:
+        length = int(value or 0)
+    except ValueError:
+        return None
+    return length if 0 <= length <= MAX_CALLBACK_BYTES else None
+
+
+def callback_handler_for(server: IngestServer):
     class CallbackHandler(BaseHTTPRequestHandler):
         def log_message(self, *args):  # request lines carry stream keys: never log them
             pass
 
         def do_POST(self):  # noqa: N802 - http.server's naming
-            length = min(int(self.headers.get("Content-Length") or 0), 64 * 1024)
+            length = callback_body_length(self.headers.get("Content-Length"))
+            if length is None:
+                self.send_response(400)
+                self.send_header("Content-Length", "0")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                return
             form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
             name = form.get("name", "")
             status = 200

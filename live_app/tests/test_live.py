@@ -2,8 +2,11 @@
 ingest (nginx-rtmp) with an ffmpeg publisher, through to the replay."""
 
 import io
+import socket
 import subprocess
+import threading
 import time
+from http.server import ThreadingHTTPServer
 
 import pytest
 from django.conf import settings
@@ -11,7 +14,7 @@ from django.core.management import call_command
 
 from conftest import make_user, sign_in
 from live_app import services
-from live_app.ingest import IngestServer
+from live_app.ingest import IngestServer, callback_body_length, callback_handler_for
 from live_app.models import LiveStatus
 from live_app.selectors import session_get
 from live_app.tests.publisher import publisher_command
@@ -310,3 +313,42 @@ class TestLocalIngest:
         )
         page = client.get(f"/live/{session.stream_id}/").content.decode()
         assert "Watch the replay" in page
+
+
+class TestCallbackBodies:
+    @pytest.fixture
+    def callbacks(self, tmp_path):
+        """The ingest's callback server alone (no nginx), on a free port."""
+        server = IngestServer(
+            rtmp_host="127.0.0.1",
+            rtmp_port=free_port(),
+            callback_port=free_port(),
+            work_dir=tmp_path / "live",
+        )
+        http = ThreadingHTTPServer(
+            ("127.0.0.1", server.callback_port), callback_handler_for(server)
+        )
+        thread = threading.Thread(target=http.serve_forever, daemon=True)
+        thread.start()
+        yield server.callback_port
+        http.shutdown()
+        http.server_close()
+
+    @pytest.mark.parametrize("length", ["-1", "abc", str(10 * 1024 * 1024)])
+    def test_bad_content_length_is_refused_at_once(self, callbacks, length):
+        """A negative, non-numeric or oversized Content-Length gets a 400 straight away
+        (a negative one used to hang the handler thread waiting for the connection to end)."""
+        with socket.create_connection(("127.0.0.1", callbacks), timeout=5) as sock:
+            sock.sendall(
+                f"POST /publish HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n".encode()
+            )
+            answer = sock.recv(200).decode()
+        assert answer.startswith("HTTP/1.0 400") or answer.startswith("HTTP/1.1 400"), answer
+
+    def test_callback_length_rule(self):
+        """The rule itself: 0..64 KiB passes, anything else does not."""
+        assert callback_body_length(None) == 0
+        assert callback_body_length("120") == 120
+        assert callback_body_length("-5") is None
+        assert callback_body_length("1e3") is None
+        assert callback_body_length(str(64 * 1024 + 1)) is None
