@@ -24,7 +24,8 @@ NOTIFICATION_TTL_S = 90 * 24 * 3600
 FEED_TTL_S = 90 * 24 * 3600
 
 
-def _require_active(user, action: str) -> None:
+def require_active(user, action: str) -> None:
+    """The social writes need a signed-in user in good standing."""
     if not getattr(user, "is_authenticated", False):
         raise PermissionDenied(f"Log in to {action}.")
     if user.is_banned:
@@ -89,7 +90,7 @@ def notification_create(*, user_id: str, kind: str, text: str, link: str = "") -
 
 def notification_mark_read(*, user, notification_id: str) -> Notification:
     """Mark one of *your* notifications read (the key includes your user id)."""
-    _require_active(user, "read notifications")
+    require_active(user, "read notifications")
     if not key_usable(notification_id):
         raise NotFound("That notification does not exist.")
     item = Notification(user.user_id, notification_id)
@@ -106,7 +107,7 @@ def notification_mark_read(*, user, notification_id: str) -> Notification:
 
 
 def notifications_mark_all_read(*, user) -> int:
-    _require_active(user, "read notifications")
+    require_active(user, "read notifications")
     unread = list(
         Notification.query(user.user_id, filter_condition=Notification.read == False, limit=200)  # noqa: E712
     )

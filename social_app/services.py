@@ -17,7 +17,12 @@ from pynamodb.exceptions import PynamoDBException
 
 from channels_app.selectors import channel_counts, channel_get
 from social_app.models import Comment, Like, Subscription, subscriber_shard
-from social_app.notifications import feed_backfill, feed_forget_channel, notification_create
+from social_app.notifications import (
+    feed_backfill,
+    feed_forget_channel,
+    notification_create,
+    require_active,
+)
 from social_app.selectors import comment_get
 from videoplatform.dynamodb import condition_failed, new_ulid, now_s, write_once
 from videoplatform.errors import ApplicationError, NotFound, PermissionDenied
@@ -35,13 +40,6 @@ COMMENT_MAX = 2000
 VIEW_WINDOW_S = 30 * 60
 
 
-def _require_active(user, action: str) -> None:
-    if not getattr(user, "is_authenticated", False):
-        raise PermissionDenied(f"Log in to {action}.")
-    if user.is_banned:
-        raise PermissionDenied("This account is suspended.")
-
-
 def _viewable_video(user, video_id: str) -> Video:
     video = video_get(video_id)
     if video is None or not can_view(user, video) or video.status == VideoStatus.REMOVED:
@@ -57,7 +55,7 @@ def like_set(*, user, video_id: str, liked: bool) -> tuple[bool, int]:
 
     Returns (liked, like_count).
     """
-    _require_active(user, "like videos")
+    require_active(user, "like videos")
     video = _viewable_video(user, video_id)
     enforce(
         f"like#{user.user_id}",
@@ -82,7 +80,7 @@ def like_set(*, user, video_id: str, liked: bool) -> tuple[bool, int]:
 
 def comment_post(*, user, video_id: str, text: str, parent_id: str | None = None) -> Comment:
     """Post a comment, or a reply to a top-level comment (one level of replies)."""
-    _require_active(user, "comment")
+    require_active(user, "comment")
     video = _viewable_video(user, video_id)
     if video.status != VideoStatus.READY:
         raise ApplicationError("Comments open once the video is ready.")
@@ -145,7 +143,7 @@ def _live_comment(video_id: str, comment_id: str) -> Comment:
 
 
 def comment_edit(*, user, video_id: str, comment_id: str, text: str) -> Comment:
-    _require_active(user, "edit comments")
+    require_active(user, "edit comments")
     comment = _live_comment(video_id, comment_id)
     if comment.user_id != user.user_id:
         raise PermissionDenied("You can only edit your own comments.")
@@ -164,7 +162,7 @@ def comment_edit(*, user, video_id: str, comment_id: str, text: str) -> Comment:
 
 def comment_delete(*, user, video_id: str, comment_id: str) -> None:
     """The author, the video's owner and staff may delete a comment."""
-    _require_active(user, "delete comments")
+    require_active(user, "delete comments")
     comment = _live_comment(video_id, comment_id)
     video = video_get(video_id)
     allowed = (
@@ -230,7 +228,7 @@ def comments_set_hidden(*, user_id: str, hidden: bool) -> int:
 
 def subscription_set(*, user, channel_id: str, subscribed: bool) -> tuple[bool, int]:
     """Subscribe or unsubscribe (idempotent). Returns (subscribed, subscriber_count)."""
-    _require_active(user, "subscribe")
+    require_active(user, "subscribe")
     channel = channel_get(channel_id or "")
     if channel is None:
         raise NotFound("That channel does not exist.")
@@ -257,7 +255,7 @@ def subscription_set(*, user, channel_id: str, subscribed: bool) -> tuple[bool, 
 
 
 def subscription_set_notify(*, user, channel_id: str, notify: str) -> Subscription:
-    _require_active(user, "change notifications")
+    require_active(user, "change notifications")
     if notify not in {"all", "none"}:
         raise ApplicationError("Choose all or none.")
     item = Subscription(user.user_id, channel_id)
