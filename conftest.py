@@ -31,7 +31,7 @@ STRONG_PASSWORD = "correct-horse-battery-staple"
 
 
 def make_user(**overrides):
-    from channels_app.services import user_sign_up
+    from channels_app.accounts import user_sign_up
 
     values = {
         "email": f"{unique()}@example.com",

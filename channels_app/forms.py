@@ -1,6 +1,7 @@
 from django import forms
 
-from channels_app.services import CHANNEL_NAME_MAX, DESCRIPTION_MAX, DISPLAY_NAME_MAX
+from channels_app.accounts import DISPLAY_NAME_MAX
+from channels_app.services import CHANNEL_NAME_MAX, DESCRIPTION_MAX
 
 
 class SignUpForm(forms.Form):

@@ -7,7 +7,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from channels_app import selectors, services
+from channels_app import accounts, images, selectors, services
 from channels_app.auth import cognito
 from channels_app.auth.backends import cognito_config, uses_cognito
 from channels_app.auth.sessions import login_required, session_login, session_logout
@@ -37,7 +37,7 @@ def signup(request):
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.user_sign_up(**form.cleaned_data, ip=client_ip(request))
+            user = accounts.user_sign_up(**form.cleaned_data, ip=client_ip(request))
         except ApplicationError as error:
             form_error(request, form, error)
             status = error.status_code if isinstance(error, RateLimited) else 200
@@ -62,7 +62,7 @@ def login(request):
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.user_authenticate(
+            user = accounts.user_authenticate(
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password"],
                 ip=client_ip(request),
@@ -123,7 +123,7 @@ def cognito_callback(request):
             cognito_config(), code=code, code_verifier=pending["verifier"]
         )
         identity = cognito.verify_id_token(cognito_config(), tokens["id_token"])
-        user = services.user_upsert_from_cognito(identity=identity)
+        user = accounts.user_upsert_from_cognito(identity=identity)
     except PermissionDenied as error:
         return error_page(request, error)
     except ApplicationError as error:
@@ -207,7 +207,7 @@ def channel_image_start(request, channel_id: str, kind: str):
     """JSON: a presigned POST the browser sends the image to, straight to S3."""
     try:
         channel = _editable_channel(request, channel_id)
-        post = services.channel_image_upload_start(
+        post = images.channel_image_upload_start(
             actor=request.user,
             channel=channel,
             kind=kind,
@@ -226,7 +226,7 @@ def channel_image_complete(request, channel_id: str, kind: str):
     """JSON: verify the uploaded image and attach it to the channel."""
     try:
         channel = _editable_channel(request, channel_id)
-        channel = services.channel_image_upload_complete(
+        channel = images.channel_image_upload_complete(
             actor=request.user,
             channel=channel,
             kind=kind,

@@ -6,9 +6,10 @@ report queue by ``social_app.reports``. This module writes only the AuditLog."""
 
 import logging
 
+from channels_app.accounts import user_set_banned, user_set_role
 from channels_app.models import Role, User
 from channels_app.selectors import user_get
-from channels_app.services import channels_set_owner_banned, user_set_banned, user_set_role
+from channels_app.services import channels_set_owner_banned
 from live_app.services import live_sessions_end_for_owner
 from social_app.models import AuditEntry, audit_partition
 from social_app.notifications import notification_create

@@ -25,9 +25,10 @@ from django.conf import settings
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from channels_app.accounts import user_set_role
+from channels_app.images import channel_image_upload_start
 from channels_app.models import Role
 from channels_app.selectors import channel_get, channel_get_by_handle, user_get
-from channels_app.services import channel_image_upload_start, user_set_role
 from conftest import STRONG_PASSWORD, make_channel, make_user, unique
 from live_app.models import LivestreamSession
 from live_app.selectors import session_get

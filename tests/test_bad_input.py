@@ -20,9 +20,10 @@ import requests
 from django.conf import settings
 from django.test import Client, override_settings
 
+from channels_app.accounts import user_set_role
+from channels_app.images import channel_image_upload_start
 from channels_app.models import Role
 from channels_app.selectors import channel_get, channel_get_by_handle, user_get, user_get_by_email
-from channels_app.services import channel_image_upload_start, user_set_role
 from conftest import STRONG_PASSWORD, make_channel, make_user, unique
 from social_app.models import Comment, Report, Subscription
 from social_app.services import comment_post, subscription_set

@@ -8,8 +8,8 @@ import pytest
 from django.core.management import call_command
 from django.test import Client, override_settings
 
+from channels_app.accounts import user_sign_up
 from channels_app.selectors import user_get, user_get_by_email
-from channels_app.services import user_sign_up
 from conftest import STRONG_PASSWORD, make_user, sign_in, unique
 from videoplatform.errors import Conflict
 from videoplatform.models import WebSession

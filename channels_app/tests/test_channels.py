@@ -9,9 +9,10 @@ import requests
 from django.conf import settings
 from django.test import Client, override_settings
 
+from channels_app.accounts import user_set_role
 from channels_app.models import Role
 from channels_app.selectors import channel_get, channel_get_by_handle, channels_for_owner
-from channels_app.services import channel_create, user_set_role
+from channels_app.services import channel_create
 from conftest import make_channel, make_user, sign_in, unique
 from videoplatform import storage
 from videoplatform.errors import Conflict

@@ -5,8 +5,8 @@ stop working; unban restores what the ban hid."""
 import pytest
 from django.conf import settings
 
+from channels_app.accounts import user_set_role
 from channels_app.models import Role
-from channels_app.services import user_set_role
 from conftest import make_channel, make_user, sign_in
 from live_app import services as live_services
 from live_app.models import LiveStatus

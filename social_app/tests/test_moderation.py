@@ -2,8 +2,8 @@
 
 import pytest
 
+from channels_app.accounts import user_set_role
 from channels_app.models import Role
-from channels_app.services import user_set_role
 from conftest import make_channel, make_user, sign_in
 from social_app import moderation
 from social_app.models import Notification, Report

@@ -8,9 +8,9 @@ import time
 import pytest
 from django.test import Client
 
+from channels_app.accounts import user_set_role
 from channels_app.models import Role
 from channels_app.selectors import channel_get
-from channels_app.services import user_set_role
 from conftest import STRONG_PASSWORD, make_channel, make_user, sign_in
 from social_app import fanout, notifications, services
 from social_app.models import (

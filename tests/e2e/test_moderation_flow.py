@@ -6,8 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from channels_app.accounts import user_set_role
 from channels_app.models import Role
-from channels_app.services import user_set_role
 from conftest import STRONG_PASSWORD, make_channel, make_user
 from tests.e2e.browser_helpers import log_in, tracked_page
 from videos_app.models import VideoStatus

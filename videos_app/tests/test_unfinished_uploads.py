@@ -7,8 +7,8 @@ import pytest
 import requests
 from django.core.management import call_command
 
+from channels_app.accounts import user_set_role
 from channels_app.models import Role
-from channels_app.services import user_set_role
 from conftest import make_user
 from social_app import moderation
 from videoplatform import storage

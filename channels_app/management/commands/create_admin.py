@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from channels_app.services import admin_create_or_promote
+from channels_app.accounts import admin_create_or_promote
 from videoplatform.errors import ApplicationError
 
 

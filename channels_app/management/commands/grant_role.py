@@ -2,9 +2,9 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from channels_app.accounts import normalize_email, user_set_role
 from channels_app.models import Role
 from channels_app.selectors import user_get_by_email
-from channels_app.services import normalize_email, user_set_role
 
 
 class Command(BaseCommand):
