@@ -5,17 +5,19 @@ import logging
 from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from channels_app import accounts, images, selectors, services
+from channels_app import accounts, images, login_throttle, selectors, services
 from channels_app.auth import cognito
 from channels_app.auth.backends import cognito_config, uses_cognito
 from channels_app.auth.sessions import login_required, session_login, session_logout
 from channels_app.forms import ChannelCreateForm, ChannelEditForm, LoginForm, SignUpForm
 from live_app.selectors import live_now
+from social_app import staff_actions
 from social_app.selectors import subscription_get
 from videoplatform.errors import ApplicationError, PermissionDenied, RateLimited
-from videoplatform.http import error_page, form_error, safe_next
+from videoplatform.http import client_ip, error_page, form_error, safe_next
 from videoplatform.storage import media_url
 from videos_app.selectors import channel_public_videos
 
@@ -24,27 +26,24 @@ logger = logging.getLogger(__name__)
 PKCE_SESSION_KEY = "_cognito_login"
 
 
-def client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
 @require_http_methods(["GET", "HEAD", "POST"])
 def signup(request):
-    """Create a local account and sign in."""
+    """Ask for a local account: the confirmation link goes to the email address."""
     if uses_cognito():
         return redirect("login")
     form = SignUpForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            user = accounts.user_sign_up(**form.cleaned_data, ip=client_ip(request))
+            email = signups.signup_request(
+                **form.cleaned_data, ip=client_ip(request), next_path=safe_next(request, "")
+            )
         except ApplicationError as error:
             form_error(request, form, error)
             status = error.status_code if isinstance(error, RateLimited) else 200
         else:
-            session_login(request, user)
-            messages.success(request, f"Welcome, {user.display_name}!")
-            return redirect(safe_next(request, "/studio/"))
+            # The same page whether or not the email has an account.
+            return render(request, "channels_app/signup_sent.html", {"email": email})
     return render(
         request,
         "channels_app/signup.html",
@@ -54,33 +53,71 @@ def signup(request):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+def signup_confirm(request, token: str):
+    """Finish a sign-up from its emailed link: the GET shows a button, the POST creates."""
+    if uses_cognito():
+        return redirect("login")
+    try:
+        if request.method == "POST":
+            confirmed = signups.signup_confirm(token=token)
+            session_login(request, confirmed.user)
+            messages.success(request, f"Welcome, {confirmed.user.display_name}!")
+            return redirect(safe_next(request, "/"))
+        pending = signups.signup_pending_get(token=token)
+        response = render(
+            request,
+            "channels_app/signup_confirm.html",
+            {"email": pending.email, "next": pending.next_path or ""},
+        )
+    except ApplicationError as error:
+        response = render(
+            request,
+            "channels_app/signup_confirm.html",
+            {"error": error.message},
+            status=error.status_code,
+        )
+    # The token is in this page's URL: no Referer carries it to another site. Not
+    # "no-referrer", which would make the button's POST send "Origin: null" and fail CSRF.
+    response["Referrer-Policy"] = "same-origin"
+    return response
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
 def login(request):
     """Log in with email and password, or start Cognito managed login."""
     if uses_cognito():
         return _cognito_begin(request)
     form = LoginForm(request.POST or None)
     status = 200
+    retry_after = None
     if request.method == "POST" and form.is_valid():
         try:
             user = accounts.user_authenticate(
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password"],
                 ip=client_ip(request),
+                device_cookie=request.COOKIES.get(login_throttle.DEVICE_COOKIE, ""),
             )
-        except RateLimited as error:
+        except login_throttle.LoginThrottled as error:
             form_error(request, form, error)
             status = 429
+            retry_after = error.retry_after_s
         except ApplicationError as error:
             form.add_error(None, error.message)
         else:
             session_login(request, user)
-            return redirect(safe_next(request, "/"))
-    return render(
+            response = redirect(safe_next(request, "/"))
+            login_throttle.device_cookie_set(response, request=request, email=user.email)
+            return response
+    response = render(
         request,
         "channels_app/login.html",
         {"form": form, "next": safe_next(request, "")},
         status=status,
     )
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @require_POST
@@ -183,7 +220,7 @@ def channel_edit(request, channel_id: str):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.channel_update(actor=request.user, channel=channel, **form.cleaned_data)
+            staff_actions.channel_edit(actor=request.user, channel=channel, **form.cleaned_data)
         except ApplicationError as error:
             form_error(request, form, error)
         else:

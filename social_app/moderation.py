@@ -45,7 +45,7 @@ def _reason(text: str) -> str:
     )
 
 
-def _audit(
+def audit_record(
     *, moderator, action: str, target_key: str, subject_user_id: str | None, reason: str
 ) -> AuditEntry:
     now = now_s()
@@ -76,7 +76,7 @@ def report_dismiss(*, moderator, target_key: str, reason: str) -> None:
     report_close(target_key=target_key, report_status="dismissed")
     if target.target_type == "video":
         video_services.video_set_in_review(video_id=target_key.split("#", 1)[1], in_review=False)
-    _audit(
+    audit_record(
         moderator=moderator,
         action="dismiss",
         target_key=target_key,
@@ -95,7 +95,7 @@ def video_remove(*, moderator, video_id: str, reason: str):
     video_services.video_take_down(video=video, reason=reason)
     key = f"video#{video.video_id}"
     report_close(target_key=key, report_status="actioned")
-    _audit(
+    audit_record(
         moderator=moderator,
         action="remove_video",
         target_key=key,
@@ -118,7 +118,7 @@ def video_restore(*, moderator, video_id: str, reason: str):
     if video is None:
         raise NotFound("No such video.")
     video_services.video_put_back(video=video)
-    _audit(
+    audit_record(
         moderator=moderator,
         action="restore_video",
         target_key=f"video#{video.video_id}",
@@ -140,7 +140,7 @@ def comment_remove(*, moderator, video_id: str, comment_id: str, reason: str) ->
     comment = comment_take_down(video_id=video_id, comment_id=comment_id, reason=reason)
     key = f"comment#{video_id}#{comment_id}"
     report_close(target_key=key, report_status="actioned")
-    _audit(
+    audit_record(
         moderator=moderator,
         action="remove_comment",
         target_key=key,
@@ -191,7 +191,7 @@ def _set_banned(*, moderator, target: User, banned: bool, reason: str) -> User:
     comments_set_hidden(user_id=target.user_id, hidden=banned)
     if banned:
         live_sessions_end_for_owner(owner_user_id=target.user_id)
-    _audit(
+    audit_record(
         moderator=moderator,
         action="ban_user" if banned else "unban_user",
         target_key=f"user#{target.user_id}",
@@ -212,7 +212,7 @@ def moderator_role_set(*, admin, user_id: str, granted: bool, reason: str) -> Us
     if target is None:
         raise NotFound("No such user.")
     user_set_role(user=target, role=Role.MODERATOR, granted=granted)
-    _audit(
+    audit_record(
         moderator=admin,
         action="grant_moderator" if granted else "revoke_moderator",
         target_key=f"user#{target.user_id}",

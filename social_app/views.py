@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST, require_safe
 from channels_app.auth.sessions import login_required
 from channels_app.selectors import channel_get_by_handle
 from social_app import notifications as notification_services
-from social_app import selectors, services
+from social_app import selectors, services, staff_actions
 from social_app.view_tokens import view_token_viewer
 from videoplatform.errors import ApplicationError, NotFound, PermissionDenied, RateLimited
 from videoplatform.http import error_page
@@ -130,7 +130,9 @@ def comment_edit(request, video_id: str, comment_id: str):
 def comment_delete(request, video_id: str, comment_id: str):
     """Delete a comment (its author, the video's owner or staff)."""
     try:
-        services.comment_delete(user=request.user, video_id=video_id, comment_id=comment_id)
+        staff_actions.comment_delete(
+            user=request.user, video_id=video_id, comment_id=comment_id
+        )
     except ApplicationError as error:
         return _error(request, error, fallback=_back_to_watch(video_id, "#comments"))
     if request.htmx:

@@ -78,6 +78,10 @@ def owner_or_staff(status) -> dict:
     return by_role(other=403, owner=status, staff=status)
 
 
+def owner_only(status) -> dict:
+    return by_role(other=403, owner=status, staff=403)
+
+
 def staff_only(status) -> dict:
     return by_role(other=403, owner=403, staff=status)
 
@@ -737,13 +741,14 @@ MATRIX: dict[str, Route] = {
         post=by_role(other=400, owner=200, staff=400),
     ),
     "studio_videos": Route(kind=STUDIO, build=build_studio_videos, get=everyone_signed_in(200)),
-    "video_uploaded": Route(kind=STUDIO, build=build_uploaded, post=owner_or_staff(200)),
-    "video_cancel": Route(kind=STUDIO, build=build_uploaded, post=owner_or_staff(200)),
+    # Staff manage videos but never upload or cancel an upload in the owner's name.
+    "video_uploaded": Route(kind=STUDIO, build=build_uploaded, post=owner_only(200)),
+    "video_cancel": Route(kind=STUDIO, build=build_uploaded, post=owner_only(200)),
     "video_upload_parts": Route(
         # Signs part URLs for the owner's upload; stores nothing.
         kind=STUDIO,
         build=build_upload_parts,
-        post=owner_or_staff(200),
+        post=owner_only(200),
         changes=frozenset(),
     ),
     "video_status": Route(kind=STUDIO, build=video_kwargs, get=owner_or_staff(200)),

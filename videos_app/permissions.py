@@ -16,6 +16,13 @@ def require_manager(actor, video: Video) -> None:
         raise PermissionDenied("You cannot change this video.")
 
 
+def require_owner(actor, video: Video) -> None:
+    """Only the uploader sends a video's file or cancels its upload (staff manage, but
+    never upload in someone else's name)."""
+    if not getattr(actor, "is_authenticated", False) or actor.user_id != video.owner_user_id:
+        raise PermissionDenied("Only the video's owner can do this.")
+
+
 def can_view(user, video: Video) -> bool:
     """Public and unlisted videos are for anyone with the link; private for owner and staff."""
     if can_manage(user, video):

@@ -15,7 +15,7 @@ from videoplatform.errors import ApplicationError, PermissionDenied
 from videoplatform.ratelimit import enforce
 from videos_app.keys import raw_key, source_key_of
 from videos_app.models import PENDING_STATUSES, Video, VideoStatus
-from videos_app.permissions import require_manager
+from videos_app.permissions import require_owner
 from videos_app.publishing import clean_details
 from videos_app.states import not_pending_actions, pending_actions, set_pending, transition
 from videos_app.transcode_jobs import video_submit
@@ -138,7 +138,7 @@ def video_upload_parts(
 ) -> tuple[dict[int, str], list[int]]:
     """Signed PUT URLs for the asked parts, and the parts storage already holds whole
     (so a resumed upload skips them)."""
-    require_manager(actor, video)
+    require_owner(actor, video)
     if video.status != VideoStatus.UPLOADING or not video.upload_id:
         raise ApplicationError("This video is not waiting for an upload.")
     expected = expected_parts(video)
@@ -201,7 +201,7 @@ def _missing_parts(video: Video, stored: list[storage.StoredPart]) -> list[int]:
 
 def video_mark_uploaded(*, actor, video: Video) -> Video:
     """The browser says the upload finished: verify the object, then submit it."""
-    require_manager(actor, video)
+    require_owner(actor, video)
     return _accept_upload(video)
 
 

@@ -15,9 +15,10 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from channels_app.auth.sessions import login_required
 from channels_app.selectors import channels_for_owner
+from social_app import staff_actions
 from social_app.selectors import comments_page, watch_state
 from social_app.view_tokens import view_token_issue
-from videoplatform.errors import ApplicationError, NotFound, PermissionDenied
+from videoplatform.errors import ApplicationError, NotFound
 from videoplatform.http import error_page, form_error
 from videoplatform.middleware import is_dependency_down
 from videoplatform.storage import media_url
@@ -161,6 +162,7 @@ def video_cancel(request, video_id: str):
         video = _managed_video(request, video_id)
         if video.status != VideoStatus.UPLOADING:
             raise ApplicationError("Only an upload in progress can be cancelled.")
+        permissions.require_owner(request.user, video)
         services.video_delete(actor=request.user, video=video)
     except ApplicationError as error:
         return JsonResponse({"error": error.message}, status=error.status_code)
@@ -213,7 +215,7 @@ def video_edit(request, video_id: str):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.video_update(actor=request.user, video=video, **form.cleaned_data)
+            staff_actions.video_edit(actor=request.user, video=video, **form.cleaned_data)
         except ApplicationError as error:
             form_error(request, form, error)
         else:
@@ -225,13 +227,16 @@ def video_edit(request, video_id: str):
 @login_required
 @require_POST
 def video_delete(request, video_id: str):
-    """Delete a video and its files."""
+    """Delete a video and its files (its owner), or remove it, restorable (staff)."""
     video = _managed_video(request, video_id)
     try:
-        services.video_delete(actor=request.user, video=video)
-    except PermissionDenied as error:
+        outcome = staff_actions.video_delete(actor=request.user, video=video)
+    except ApplicationError as error:
         return error_page(request, error)
-    messages.success(request, f"Deleted “{video.title}”.")
+    if outcome == "removed":
+        messages.success(request, f"Removed “{video.title}”; an admin can restore it.")
+    else:
+        messages.success(request, f"Deleted “{video.title}”.")
     return redirect("studio_videos")
 
 
@@ -241,7 +246,7 @@ def video_retry(request, video_id: str):
     """Transcode a failed video again."""
     video = _managed_video(request, video_id)
     try:
-        services.video_retry(actor=request.user, video=video)
+        staff_actions.video_retry(actor=request.user, video=video)
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
