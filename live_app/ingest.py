@@ -9,8 +9,10 @@ then the playlist, to ``live/<stream_id>/`` in the media bucket. Stream and
 recording state reach the app as IVS-shaped events through the shared intake.
 """
 
+import hmac
 import logging
 import os
+import secrets
 import shutil
 import subprocess
 import threading
@@ -79,12 +81,15 @@ class IngestServer:
         self.nginx: subprocess.Popen | None = None
         self.http: ThreadingHTTPServer | None = None
         self.threads: list[threading.Thread] = []
+        # Only the nginx this process configures knows it: any other local caller that
+        # knows a stream key still cannot end or start that stream.
+        self.callback_secret = secrets.token_urlsafe(24)
 
     # --- lifecycle ---------------------------------------------------------------
 
     def config(self) -> str:
         user = "user root;" if os.geteuid() == 0 else ""
-        callback = f"http://127.0.0.1:{self.callback_port}"
+        callback = f"http://127.0.0.1:{self.callback_port}/{self.callback_secret}"
         return f"""
 load_module {RTMP_MODULE};
 {user}
@@ -126,6 +131,8 @@ rtmp {{
         # Listed before nginx starts, so none of them is a recording being written now.
         leftovers = sorted(self.rec_dir.glob("*.flv"))
         conf = self.work_dir / "nginx.conf"
+        conf.touch(mode=0o600)
+        conf.chmod(0o600)  # it holds the callback secret
         conf.write_text(self.config())
         self.http = ThreadingHTTPServer(
             ("127.0.0.1", self.callback_port), callback_handler_for(self)
@@ -335,14 +342,22 @@ def callback_handler_for(server: IngestServer):
                 self.send_header("Connection", "close")
                 self.end_headers()
                 return
+            prefix = f"/{server.callback_secret}/"
+            if not hmac.compare_digest(self.path[: len(prefix)].encode(), prefix.encode()):
+                self.send_response(403)
+                self.send_header("Content-Length", "0")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                return
+            path = self.path[len(prefix) - 1 :]
             form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
             name = form.get("name", "")
             status = 200
-            if self.path == "/publish":
+            if path == "/publish":
                 status = 200 if server.on_publish(name) else 403
-            elif self.path == "/publish_done":
+            elif path == "/publish_done":
                 threading.Thread(target=server.on_publish_done, args=(name,), daemon=True).start()
-            elif self.path == "/record_done":
+            elif path == "/record_done":
                 threading.Thread(
                     target=server.on_record_done, args=(name, form.get("path", "")), daemon=True
                 ).start()

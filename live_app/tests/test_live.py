@@ -330,9 +330,56 @@ class TestCallbackBodies:
         )
         thread = threading.Thread(target=http.serve_forever, daemon=True)
         thread.start()
+        self.server = server
         yield server.callback_port
         http.shutdown()
         http.server_close()
+
+    def _post(self, port, path, body):
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            sock.sendall(
+                f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n"
+                f"Content-Type: application/x-www-form-urlencoded\r\n\r\n{body}".encode()
+            )
+            return sock.recv(200).decode()
+
+    def test_a_caller_without_the_run_secret_cannot_end_a_stream(self, callbacks):
+        """Anyone on the machine who knows a stream key used to end that stream with a
+        direct publish_done; only the nginx this run configured knows the secret path."""
+        ended = []
+        self.server.on_publish_done = ended.append
+        self.server.on_publish = lambda name: ended.append(("publish", name)) or True
+        for path in ("/publish_done", "/publish", "/wrong-secret/publish_done"):
+            answer = self._post(callbacks, path, "name=sk_known_key")
+            assert " 403 " in answer.split("\r\n")[0], answer
+        time.sleep(0.2)
+        assert ended == []
+        answer = self._post(
+            callbacks, f"/{self.server.callback_secret}/publish_done", "name=sk_known_key"
+        )
+        assert " 200 " in answer.split("\r\n")[0], answer
+        deadline = time.time() + 5
+        while not ended and time.time() < deadline:
+            time.sleep(0.05)
+        assert ended == ["sk_known_key"]
+
+    def test_nginx_is_configured_with_the_secret_and_each_run_has_its_own(self, tmp_path):
+        servers = [
+            IngestServer(
+                rtmp_host="127.0.0.1",
+                rtmp_port=free_port(),
+                callback_port=free_port(),
+                work_dir=tmp_path / f"live{n}",
+            )
+            for n in range(2)
+        ]
+        first, second = servers
+        assert first.callback_secret != second.callback_secret
+        assert len(first.callback_secret) >= 24
+        config = first.config()
+        for hook in ("on_publish", "on_publish_done", "on_record_done"):
+            line = next(x for x in config.splitlines() if x.strip().startswith(hook + " "))
+            assert f"/{first.callback_secret}/" in line
 
     @pytest.mark.parametrize("length", ["-1", "abc", str(10 * 1024 * 1024)])
     def test_bad_content_length_is_refused_at_once(self, callbacks, length):
