@@ -24,8 +24,9 @@ from social_app.notifications import (
     require_active,
 )
 from social_app.selectors import comment_get
-from videoplatform.dynamodb import condition_failed, new_ulid, now_s, write_once
-from videoplatform.errors import ApplicationError, NotFound, PermissionDenied
+from videoplatform.dynamodb import condition_failed, new_ulid, now_s, transaction, write_once
+from videoplatform.errors import ApplicationError, Busy, NotFound, PermissionDenied
+from videoplatform.idempotency import claim_in, claimed_result, valid_token
 from videoplatform.models import Counter
 from videoplatform.ratelimit import enforce
 from videoplatform.tallies import channel_subject, tally_add, video_subject
@@ -78,9 +79,34 @@ def like_set(*, user, video_id: str, liked: bool) -> tuple[bool, int]:
 # --- Comments ------------------------------------------------------------------------
 
 
-def comment_post(*, user, video_id: str, text: str, parent_id: str | None = None) -> Comment:
-    """Post a comment, or a reply to a top-level comment (one level of replies)."""
+def _save_claimed(comment: Comment, *, scope: str, token: str) -> None:
+    with transaction() as tx:
+        claim_in(tx, scope=scope, token=token, result_id=comment.comment_id)
+        tx.save(comment, condition=Comment.comment_id.does_not_exist())
+
+
+def _comment_from_claim(video_id: str, scope: str, token: str) -> Comment | None:
+    comment_id = claimed_result(scope, token)
+    return comment_get(video_id, comment_id) if comment_id else None
+
+
+def comment_post(
+    *,
+    user,
+    video_id: str,
+    text: str,
+    parent_id: str | None = None,
+    client_token: str | None = None,
+) -> Comment:
+    """Post a comment, or a reply to a top-level comment (one level of replies).
+
+    ``client_token`` (one per rendered form) makes the post idempotent: the same form
+    sent twice, even at the same moment, makes one comment and both answers show it."""
     require_active(user, "comment")
+    token = valid_token(client_token)
+    scope = f"comment#{user.user_id}#{video_id}"
+    if token and (earlier := _comment_from_claim(video_id, scope, token)) is not None:
+        return earlier
     video = _viewable_video(user, video_id)
     if video.status != VideoStatus.READY:
         raise ApplicationError("Comments open once the video is ready.")
@@ -111,7 +137,14 @@ def comment_post(*, user, video_id: str, text: str, parent_id: str | None = None
         created_at=now_s(),
         deleted=False,
     )
-    if write_once(lambda: comment.save(condition=Comment.comment_id.does_not_exist())):
+    if token:
+        if not write_once(lambda: _save_claimed(comment, scope=scope, token=token)):
+            earlier = _comment_from_claim(video_id, scope, token)
+            if earlier is None:
+                raise Busy("Your comment is being posted. Reload the page in a moment.")
+            return earlier
+        tally_add(video_subject(video.video_id), comments=1)
+    elif write_once(lambda: comment.save(condition=Comment.comment_id.does_not_exist())):
         tally_add(video_subject(video.video_id), comments=1)
     link = f"/watch/{video.video_id}/#comment-{comment.comment_id}"
     if parent and parent.user_id != user.user_id:

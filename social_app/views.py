@@ -66,6 +66,7 @@ def comment_create(request, video_id: str):
             video_id=video_id,
             text=request.POST.get("text", ""),
             parent_id=request.POST.get("parent_id") or None,
+            client_token=request.POST.get("client_token"),
         )
     except ApplicationError as error:
         return _error(request, error, fallback=_back_to_watch(video_id, "#comments"))
@@ -130,9 +131,7 @@ def comment_edit(request, video_id: str, comment_id: str):
 def comment_delete(request, video_id: str, comment_id: str):
     """Delete a comment (its author, the video's owner or staff)."""
     try:
-        staff_actions.comment_delete(
-            user=request.user, video_id=video_id, comment_id=comment_id
-        )
+        staff_actions.comment_delete(user=request.user, video_id=video_id, comment_id=comment_id)
     except ApplicationError as error:
         return _error(request, error, fallback=_back_to_watch(video_id, "#comments"))
     if request.htmx:

@@ -34,13 +34,15 @@ class UniqueClaim(Model):
 
 @register
 class Counter(Model):
-    """A fixed-window counter (rate limits), shared by every process."""
+    """A counter (rate limits, log-in throttling), shared by every process."""
 
     Meta = base_meta("Counters", ttl_attribute="expires_at")
 
     counter_key = UnicodeAttribute(hash_key=True)
     count = NumberAttribute(default=0)
     expires_at = ExpiresAtAttribute()
+    # Log-in throttling only: Unix seconds before which no further attempt may be checked.
+    not_before = NumberAttribute(null=True)
 
 
 @register
@@ -75,3 +77,15 @@ class Tally(Model):
     comments = NumberAttribute(default=0)
     subscribers = NumberAttribute(default=0)
     videos = NumberAttribute(default=0)
+
+
+@register
+class RequestClaim(Model):
+    """A form post already handled: the client token its form carried and what it made,
+    so the same post sent again (a double click, a retry) answers with the first result."""
+
+    Meta = base_meta("RequestClaims", ttl_attribute="expires_at")
+
+    claim_id = UnicodeAttribute(hash_key=True)
+    result_id = UnicodeAttribute()
+    expires_at = ExpiresAtAttribute()

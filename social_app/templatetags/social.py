@@ -1,4 +1,5 @@
 import re
+import secrets
 
 from django import template
 from django.utils.html import escape
@@ -24,3 +25,12 @@ def linkify(text: str) -> str:
         return f'<a href="{url}" rel="nofollow ugc noopener" target="_blank">{url}</a>{tail}'
 
     return mark_safe(_URL_RE.sub(link, escaped).replace("\n", "<br>"))  # noqa: S308 - input escaped above
+
+
+@register.simple_tag
+def client_token_field() -> str:
+    """A hidden field with a fresh token: the post it sends counts once, however often
+    it is sent (see videoplatform.idempotency)."""
+    return mark_safe(
+        f'<input type="hidden" name="client_token" value="{secrets.token_urlsafe(18)}">'
+    )
