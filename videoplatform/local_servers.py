@@ -125,7 +125,7 @@ def start_dynamodb_local(
     managed = ManagedProcess("DynamoDB Local", process, port, log_path)
     try:
         wait_for_port(port, process, managed.name)
-    except LocalServerError:
+    except BaseException:  # a Ctrl-C while waiting too: never leave it running
         managed.stop()
         raise
     return managed
@@ -174,7 +174,7 @@ def start_seaweedfs(
     managed = ManagedProcess("SeaweedFS", process, s3_port, log_path)
     try:
         wait_for_port(s3_port, process, managed.name)
-    except LocalServerError:
+    except BaseException:  # a Ctrl-C while waiting too: never leave it running
         managed.stop()
         raise
     return managed

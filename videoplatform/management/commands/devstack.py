@@ -25,6 +25,7 @@ from videoplatform.local_servers import (
     wait_for_port,
     wait_for_s3,
 )
+from videoplatform.run_supervisor import RunSupervisor
 
 DATA_DIR = BASE_DIR / ".data"
 # Each with its arguments. The reconcilers run every minute, as cron or EventBridge
@@ -59,6 +60,10 @@ class Command(BaseCommand):
         web_port = int(port)
         ddb_port = _port_of(settings.DYNAMODB_ENDPOINT_URL, "DYNAMODB_ENDPOINT_URL")
         s3_port = _port_of(settings.S3_ENDPOINT_URL, "S3_ENDPOINT_URL")
+        supervisor = RunSupervisor(DATA_DIR / "run" / "processes.json", say=self.stdout.write)
+        # A run that was killed (SIGKILL, a closed terminal) could not stop its servers.
+        for name in supervisor.stop_leftovers():
+            self.stdout.write(f"Stopped {name}, left running by an earlier run.")
         for name, taken in (
             ("web server", web_port),
             ("DynamoDB Local", ddb_port),
@@ -70,18 +75,12 @@ class Command(BaseCommand):
                 )
         logs = DATA_DIR / "logs"
         logs.mkdir(parents=True, exist_ok=True)
-        processes: list[ManagedProcess] = []
-        stopping = False
+        processes = supervisor.processes
 
         def stop_all(*_):
-            nonlocal stopping
-            if stopping:
-                return
-            stopping = True
-            self.stdout.write("\nStopping...")
-            for managed in reversed(processes):
-                managed.stop()
-                self.stdout.write(f"  stopped {managed.name}")
+            if not supervisor.stopping:
+                self.stdout.write("\nStopping...")
+            supervisor.stop_all()
 
         def interrupt(*_):
             raise KeyboardInterrupt
@@ -91,13 +90,13 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, interrupt)
         try:
             self.stdout.write("Starting DynamoDB Local...")
-            processes.append(
+            supervisor.add(
                 start_dynamodb_local(
                     port=ddb_port, db_dir=DATA_DIR / "dynamodb", log_path=logs / "dynamodb.log"
                 )
             )
             self.stdout.write("Starting SeaweedFS (S3)...")
-            processes.append(
+            supervisor.add(
                 start_seaweedfs(
                     s3_port=s3_port,
                     data_dir=DATA_DIR / "s3",
@@ -115,7 +114,7 @@ class Command(BaseCommand):
             available = get_commands()
             for command, *arguments in BACKGROUND_COMMANDS:
                 if command in available:
-                    processes.append(
+                    supervisor.add(
                         self._spawn_manage(
                             command, logs / f"{command}.log", port=0, extra=arguments
                         )
@@ -123,7 +122,7 @@ class Command(BaseCommand):
             web = self._spawn_manage(
                 "runserver", logs / "web.log", port=web_port, extra=[f"{host}:{web_port}"]
             )
-            processes.append(web)
+            supervisor.add(web)
             wait_for_port(web_port, web.process, "web server", timeout=60)
             url = f"http://{host}:{web_port}/"
             self.stdout.write(self.style.SUCCESS(f"\nThe video platform is running at {url}"))
