@@ -4,19 +4,19 @@ The only writer of the Users table (and of the email claims)."""
 import logging
 from types import SimpleNamespace
 
-from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.views.decorators.debug import sensitive_variables
 from pynamodb.exceptions import TransactWriteError, UpdateError
 
+from channels_app.login_throttle import login_attempt_begin, login_attempt_succeeded
 from channels_app.models import Role, User, UserStatus
 from channels_app.selectors import user_get, user_get_by_email
 from videoplatform.dynamodb import condition_failed, new_id, now_s, transaction
-from videoplatform.errors import ApplicationError, Conflict, PermissionDenied, RateLimited
+from videoplatform.errors import ApplicationError, Conflict, PermissionDenied
 from videoplatform.models import UniqueClaim
-from videoplatform.ratelimit import counter_increment, counter_value, enforce, window_for
 from videoplatform.text import clean_text
 
 logger = logging.getLogger(__name__)
@@ -36,15 +36,9 @@ def email_claim(email: str) -> str:
     return f"email#{email}"
 
 
-def user_sign_up(*, email: str, display_name: str, password: str, ip: str | None = None) -> User:
-    """Create a local account; the email is claimed in the same transaction."""
-    if ip:
-        enforce(
-            f"signup#ip#{ip}",
-            limit=settings.SIGNUPS_PER_IP_PER_HOUR,
-            window_s=3600,
-            message="Too many sign-ups from your network. Try again in an hour.",
-        )
+def clean_sign_up(*, email: str, display_name: str, password: str) -> tuple[str, str]:
+    """The sign-up form's checks: the normalised email and display name, or
+    ApplicationError naming the field. None depends on whether the email has an account."""
     email = normalize_email(email)
     try:
         validate_email(email)
@@ -63,7 +57,13 @@ def user_sign_up(*, email: str, display_name: str, password: str, ip: str | None
         validate_password(password, user=SimpleNamespace(email=email, display_name=display_name))
     except ValidationError as error:
         raise ApplicationError(" ".join(error.messages), field="password") from None
+    return email, display_name
 
+
+def user_sign_up(*, email: str, display_name: str, password: str) -> User:
+    """Create a local account at once (admin command, tests); the email is claimed in
+    the same transaction. People sign up through ``signups`` (a confirmation link)."""
+    email, display_name = clean_sign_up(email=email, display_name=display_name, password=password)
     user = User(
         new_id(),
         email=email,
@@ -89,26 +89,12 @@ def _create_user_with_claim(user: User) -> None:
         raise
 
 
-def _login_windows(email: str, ip: str):
-    window_s = settings.LOGIN_FAILURE_WINDOW_S
-    return (
-        window_for(f"login-fail#account#{email}", window_s=window_s),
-        window_for(f"login-fail#ip#{ip}", window_s=window_s),
-    )
-
-
-def user_authenticate(*, email: str, password: str, ip: str) -> User:
-    """Check a password; failed attempts are counted per account and per IP."""
+@sensitive_variables("password")
+def user_authenticate(*, email: str, password: str, ip: str, device_cookie: str = "") -> User:
+    """Check a password. Each attempt is counted before it is checked, and past a few
+    attempts they are slowed down (login_throttle), raising LoginThrottled unchecked."""
     email = normalize_email(email)
-    account_window, ip_window = _login_windows(email, ip)
-    if (
-        counter_value(account_window) >= settings.LOGIN_FAILURES_PER_ACCOUNT
-        or counter_value(ip_window) >= settings.LOGIN_FAILURES_PER_IP
-    ):
-        minutes = max(1, round(max(account_window.retry_after_s, 60) / 60))
-        raise RateLimited(
-            f"Too many failed log-in attempts. Try again in about {minutes} minute(s)."
-        )
+    attempt = login_attempt_begin(email=email, ip=ip, device_cookie=device_cookie)
     user = user_get_by_email(email) if email else None
     global _DUMMY_HASH
     if user is None or not user.password_hash:
@@ -119,9 +105,8 @@ def user_authenticate(*, email: str, password: str, ip: str) -> User:
     else:
         ok = check_password(password, user.password_hash)
     if not ok:
-        counter_increment(account_window)
-        counter_increment(ip_window)
         raise ApplicationError("Email or password is incorrect.")
+    login_attempt_succeeded(attempt)
     if user.is_banned:
         raise PermissionDenied("This account is suspended.")
     return user
@@ -190,3 +175,22 @@ def admin_create_or_promote(*, email: str, password: str) -> tuple[User, bool]:
         return user_set_role(user=existing, role=Role.ADMIN, granted=True), False
     user = user_sign_up(email=email, display_name=email.split("@")[0], password=password)
     return user_set_role(user=user, role=Role.ADMIN, granted=True), True
+
+
+def user_create_confirmed(*, email: str, display_name: str, password_hash: str) -> User:
+    """Create a local account from a sign-up confirmed by email (checked when it was
+    requested). Raises Conflict when the email got an account meanwhile."""
+    user = User(
+        new_id(),
+        email=normalize_email(email),
+        display_name=display_name,
+        password_hash=password_hash,
+        roles=set(),
+        status=UserStatus.ACTIVE,
+        created_at=now_s(),
+    )
+    try:
+        _create_user_with_claim(user)
+    except Conflict:
+        raise Conflict("An account with this email already exists; log in.") from None
+    return user

@@ -1,5 +1,13 @@
-"""Channel avatars and banners: a presigned POST straight to storage, then a check of
-what arrived before the channel points at it."""
+"""Channel avatars and banners: a presigned POST to a private upload area, then a check
+of what arrived and a copy of it to a key the browser never could write.
+
+The browser's POST lands in the raw bucket under ``images/<channel>/<kind>/<id>``
+(never served; a lifecycle rule expires what nobody completed). "Complete" claims that
+upload once, copies exactly the checked version to
+``channels/<channel>/<kind>/<new id>.<ext>`` in the media bucket with the type its
+bytes show, and deletes the upload; so a second POST with the same form, or a second
+"complete", can never change what the channel shows.
+"""
 
 import re
 
@@ -8,13 +16,25 @@ from pynamodb.exceptions import UpdateError
 
 from channels_app.models import Channel
 from channels_app.services import require_channel_editor
-from videoplatform import storage
+from videoplatform import idempotency, storage
 from videoplatform.dynamodb import condition_failed, new_id
 from videoplatform.errors import ApplicationError
 from videoplatform.ratelimit import enforce
 
 IMAGE_KINDS = {"avatar": "AVATAR_MAX_BYTES", "banner": "BANNER_MAX_BYTES"}
-IMAGE_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif"}
+# The only types accepted, each with the extension of its served key. Never SVG: it
+# is a document that can carry script.
+IMAGE_TYPES = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/webp": ".webp",
+    "image/gif": ".gif",
+}
+NOT_AN_IMAGE = "That file is not a JPEG, PNG, WebP or GIF image."
+
+
+def _upload_prefix(channel: Channel, kind: str) -> str:
+    return f"{storage.IMAGE_UPLOAD_PREFIX}{channel.channel_id}/{kind}/"
 
 
 def _image_prefix(channel: Channel, kind: str) -> str:
@@ -24,7 +44,8 @@ def _image_prefix(channel: Channel, kind: str) -> str:
 def channel_image_upload_start(
     *, actor, channel: Channel, kind: str, content_type: str
 ) -> storage.PresignedPost:
-    """A presigned POST for a new avatar or banner, straight to the media bucket."""
+    """A presigned POST for a new avatar or banner, to the private upload area; storage
+    takes it only with exactly the declared type."""
     require_channel_editor(actor=actor, channel=channel)
     if kind not in IMAGE_KINDS:
         raise ApplicationError("Unknown image kind.")
@@ -38,10 +59,9 @@ def channel_image_upload_start(
         message="You have started many image uploads recently. Try again later.",
     )
     return storage.presigned_post(
-        bucket=settings.S3_MEDIA_BUCKET,
-        key=_image_prefix(channel, kind) + new_id(),
+        bucket=settings.S3_RAW_BUCKET,
+        key=_upload_prefix(channel, kind) + new_id(),
         content_type=content_type,
-        type_prefix="image/",
         max_bytes=getattr(settings, IMAGE_KINDS[kind]),
     )
 
@@ -63,39 +83,96 @@ def sniff_image_type(head: bytes) -> str | None:
     return None
 
 
+def _claim_upload(key: str) -> None:
+    """Mark the upload used, once. The mark outlives the presigned POST that could fill
+    the key again, after which the key is dead anyway."""
+    ttl_s = settings.UPLOAD_URL_EXPIRY_S + 3600
+    if not idempotency.claim_once("image-upload", key, result_id=key, ttl_s=ttl_s):
+        raise ApplicationError("This upload was already used. Choose the image again.")
+
+
 def channel_image_upload_complete(*, actor, channel: Channel, kind: str, key: str) -> Channel:
-    """Check what the browser uploaded (key, size, real image bytes) and attach it."""
+    """Check what the browser uploaded (key, size, declared and real type), copy it to a
+    new served key and attach that. A refused upload is deleted."""
     require_channel_editor(actor=actor, channel=channel)
     if kind not in IMAGE_KINDS:
         raise ApplicationError("Unknown image kind.")
-    prefix = _image_prefix(channel, kind)
-    suffix = (key or "")[len(prefix) :]
-    if not key.startswith(prefix) or not re.fullmatch(r"[A-Za-z0-9]+", suffix):
+    key = key or ""
+    prefix = _upload_prefix(channel, kind)
+    if not key.startswith(prefix) or not re.fullmatch(r"[A-Za-z0-9]+", key[len(prefix) :]):
         raise ApplicationError("That upload does not belong to this channel.")
-    bucket = settings.S3_MEDIA_BUCKET
-    stored = storage.head_object(bucket=bucket, key=key)
-    if stored is None:
+    upload = storage.head_object(bucket=settings.S3_RAW_BUCKET, key=key)
+    if upload is None:
         raise ApplicationError("The upload did not arrive. Please try again.")
-    limit = getattr(settings, IMAGE_KINDS[kind])
-    problem = None
-    if stored.size == 0:
-        problem = "The image is empty."
-    elif stored.size > limit:
-        problem = f"The image is too big (at most {limit // 1024} KB)."
-    elif sniff_image_type(storage.read_head_bytes(bucket=bucket, key=key, length=16)) is None:
-        problem = "That file is not a JPEG, PNG, WebP or GIF image."
-    if problem:
-        storage.delete_object(bucket=bucket, key=key)
-        raise ApplicationError(problem)
+    _claim_upload(key)
+    try:
+        served_key = _publish_checked_copy(channel=channel, kind=kind, upload=upload)
+        _attach(channel=channel, kind=kind, served_key=served_key)
+    except ApplicationError:
+        storage.delete_object(bucket=settings.S3_RAW_BUCKET, key=key)
+        raise
+    except Exception:
+        # Storage or the table failed, not the file: let the person complete again.
+        idempotency.release("image-upload", key)
+        raise
+    storage.delete_object(bucket=settings.S3_RAW_BUCKET, key=key)
+    return channel
 
+
+def _publish_checked_copy(*, channel: Channel, kind: str, upload: storage.StoredObject) -> str:
+    """Copy the upload, as HEAD saw it, to a new media key typed by its declared type;
+    keep the copy only if its bytes are that type. Returns the new key."""
+    limit = getattr(settings, IMAGE_KINDS[kind])
+    if upload.size == 0:
+        raise ApplicationError("The image is empty.")
+    if upload.size > limit:
+        raise ApplicationError(f"The image is too big (at most {limit // 1024} KB).")
+    declared = upload.content_type
+    if declared not in IMAGE_TYPES:
+        raise ApplicationError(NOT_AN_IMAGE)
+    media = settings.S3_MEDIA_BUCKET
+    served_key = _image_prefix(channel, kind) + new_id() + IMAGE_TYPES[declared]
+    try:
+        # The copy, not the upload, is checked: the POST form can fill the upload key
+        # again at any moment, the served key only this copy writes.
+        storage.copy_object(
+            source_bucket=settings.S3_RAW_BUCKET,
+            source_key=upload.key,
+            bucket=media,
+            key=served_key,
+            content_type=declared,
+            if_match=upload.etag or None,
+        )
+    except storage.SourceChanged:
+        raise ApplicationError(
+            "The upload changed while it was checked. Please try again."
+        ) from None
+    sniffed = sniff_image_type(storage.read_head_bytes(bucket=media, key=served_key, length=16))
+    if sniffed != declared:
+        storage.delete_object(bucket=media, key=served_key)
+        if sniffed is None:
+            raise ApplicationError(NOT_AN_IMAGE)
+        raise ApplicationError("The file's contents do not match its type. Please try again.")
+    return served_key
+
+
+def _attach(*, channel: Channel, kind: str, served_key: str) -> None:
+    """Point the channel at ``served_key`` if its image is still the one this request
+    read, then delete the one it replaced."""
     attribute = Channel.avatar_key if kind == "avatar" else Channel.banner_key
     previous = getattr(channel, attribute.attr_name)
+    unchanged = attribute == previous if previous else attribute.does_not_exist()
     try:
-        channel.update(actions=[attribute.set(key)], condition=Channel.channel_id.exists())
+        channel.update(
+            actions=[attribute.set(served_key)],
+            condition=Channel.channel_id.exists() & unchanged,
+        )
     except UpdateError as error:
+        storage.delete_object(bucket=settings.S3_MEDIA_BUCKET, key=served_key)
         if condition_failed(error):
-            raise ApplicationError("This channel no longer exists.") from None
+            raise ApplicationError(
+                "This channel's image changed meanwhile, or the channel is gone. Please try again."
+            ) from None
         raise
-    if previous and previous != key:
-        storage.delete_object(bucket=bucket, key=previous)
-    return channel
+    if previous:
+        storage.delete_object(bucket=settings.S3_MEDIA_BUCKET, key=previous)

@@ -11,7 +11,7 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from videoplatform.dynamodb import base_meta, register
+from videoplatform.dynamodb import ExpiresAtAttribute, base_meta, register
 
 
 class Role(StrEnum):
@@ -104,3 +104,23 @@ class Channel(Model):
     @property
     def video_count(self) -> int:
         return self.counts.videos if self.counts else 0
+
+
+@register
+class PendingSignup(Model):
+    """A sign-up waiting for its owner to follow the emailed link.
+
+    Keyed by the SHA-256 of the link's token, never the token itself, so a leaked row
+    cannot confirm anything. Holds the password only as a hash.
+    """
+
+    Meta = base_meta("PendingSignups", ttl_attribute="expires_at")
+
+    signup_id = UnicodeAttribute(hash_key=True)
+    email = UnicodeAttribute()
+    display_name = UnicodeAttribute()
+    password_hash = UnicodeAttribute()
+    # Where to go after confirming: a path on this site, checked when stored and when used.
+    next_path = UnicodeAttribute(null=True)
+    created_at = NumberAttribute()
+    expires_at = ExpiresAtAttribute()

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from channels_app import accounts, images, login_throttle, selectors, services
+from channels_app import accounts, images, login_throttle, selectors, services, signups
 from channels_app.auth import cognito
 from channels_app.auth.backends import cognito_config, uses_cognito
 from channels_app.auth.sessions import login_required, session_login, session_logout
@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 PKCE_SESSION_KEY = "_cognito_login"
 
 
+@sensitive_post_parameters("password")
 @require_http_methods(["GET", "HEAD", "POST"])
 def signup(request):
     """Ask for a local account: the confirmation link goes to the email address."""
@@ -59,14 +60,15 @@ def signup_confirm(request, token: str):
         return redirect("login")
     try:
         if request.method == "POST":
-            confirmed = signups.signup_confirm(token=token)
-            session_login(request, confirmed.user)
-            messages.success(request, f"Welcome, {confirmed.user.display_name}!")
+            user = signups.signup_confirm(token=token)
+            session_login(request, user)
+            messages.success(request, f"Welcome, {user.display_name}!")
             return redirect(safe_next(request, "/"))
         pending = signups.signup_pending_get(token=token)
         response = render(
             request,
             "channels_app/signup_confirm.html",
+            # The form's next= (checked when stored) rides on the button's POST.
             {"email": pending.email, "next": pending.next_path or ""},
         )
     except ApplicationError as error:
@@ -82,6 +84,7 @@ def signup_confirm(request, token: str):
     return response
 
 
+@sensitive_post_parameters("password")
 @require_http_methods(["GET", "HEAD", "POST"])
 def login(request):
     """Log in with email and password, or start Cognito managed login."""
@@ -263,7 +266,7 @@ def channel_image_complete(request, channel_id: str, kind: str):
     """JSON: verify the uploaded image and attach it to the channel."""
     try:
         channel = _editable_channel(request, channel_id)
-        channel = images.channel_image_upload_complete(
+        channel = staff_actions.channel_image_set(
             actor=request.user,
             channel=channel,
             kind=kind,

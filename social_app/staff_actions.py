@@ -7,6 +7,7 @@ member's change is the same change plus an audit entry and a notice to the owner
 a staff member's delete is a moderation removal an admin can restore: only the owner
 deletes for good."""
 
+from channels_app import images
 from channels_app import services as channel_services
 from channels_app.models import Channel
 from social_app import moderation
@@ -128,8 +129,10 @@ def channel_edit(*, actor, channel: Channel, name: str, description: str) -> Cha
     return channel
 
 
-def channel_image_changed(*, actor, channel: Channel, kind: str) -> None:
-    """Record a moderator's new avatar or banner (the image module made the change)."""
+def channel_image_set(*, actor, channel: Channel, kind: str, key: str) -> Channel:
+    """Attach a checked avatar or banner (``channels_app.images``); on the record when a
+    moderator or admin sets someone else's."""
+    channel = images.channel_image_upload_complete(actor=actor, channel=channel, kind=kind, key=key)
     if acts_for_someone_else(actor, channel.owner_user_id):
         _record(
             actor=actor,
@@ -138,6 +141,7 @@ def channel_image_changed(*, actor, channel: Channel, kind: str) -> None:
             owner_user_id=channel.owner_user_id,
             reason=f"New {kind} uploaded from the channel editor.",
         )
+    return channel
 
 
 # --- Comments ------------------------------------------------------------------------
@@ -151,9 +155,7 @@ def comment_delete(*, user, video_id: str, comment_id: str) -> None:
         raise NotFound("No such comment.")
     video = video_get(video_id)
     owner_user_id = video.owner_user_id if video is not None else ""
-    if acts_for_someone_else(user, comment.user_id) and acts_for_someone_else(
-        user, owner_user_id
-    ):
+    if acts_for_someone_else(user, comment.user_id) and acts_for_someone_else(user, owner_user_id):
         moderation.comment_remove(
             moderator=user, video_id=video_id, comment_id=comment_id, reason=COMMENT_DELETE_REASON
         )

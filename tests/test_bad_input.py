@@ -24,6 +24,7 @@ from channels_app.accounts import user_set_role
 from channels_app.images import channel_image_upload_start
 from channels_app.models import Role
 from channels_app.selectors import channel_get, channel_get_by_handle, user_get, user_get_by_email
+from channels_app.tests.factories import signup_link
 from conftest import STRONG_PASSWORD, make_channel, make_user, unique
 from social_app.models import Comment, Report, Subscription
 from social_app.services import comment_post, subscription_set
@@ -503,11 +504,16 @@ def test_combining_characters_and_emoji_are_accepted_and_escaped(title):
 
 
 def avatar_key_dot_dot(ctx, owner, channel):
-    return f"channels/{channel.channel_id}/avatar/../../x"
+    return f"images/{channel.channel_id}/avatar/../../x"
 
 
 def avatar_key_encoded_dot_dot(ctx, owner, channel):
-    return f"channels/{channel.channel_id}/avatar/..%2F..%2Fx"
+    return f"images/{channel.channel_id}/avatar/..%2F..%2Fx"
+
+
+def avatar_key_served(ctx, owner, channel):
+    # The served copy's folder: only the app writes there, complete never reads it.
+    return f"channels/{channel.channel_id}/avatar/x.png"
 
 
 def avatar_key_other_channel(ctx, owner, channel):
@@ -522,6 +528,7 @@ def avatar_key_hls(ctx, owner, channel):
 AVATAR_KEYS = {
     "dot-dot": avatar_key_dot_dot,
     "encoded-dot-dot": avatar_key_encoded_dot_dot,
+    "served-media-key": avatar_key_served,
     "another-channels-upload": avatar_key_other_channel,
     "video-playlist-key": avatar_key_hls,
 }
@@ -529,7 +536,8 @@ AVATAR_KEYS = {
 
 @pytest.mark.parametrize("make_key", AVATAR_KEYS.values(), ids=AVATAR_KEYS.keys())
 def test_channel_image_key_outside_its_folder_is_refused(ctx, make_key):
-    """An image key outside the channel's avatar folder is refused; avatar and object stay."""
+    """An image key outside the channel's avatar upload folder is refused; avatar and
+    object stay."""
     owner = make_user()
     channel = make_channel(owner=owner)
     key = make_key(ctx, owner, channel)
@@ -539,8 +547,10 @@ def test_channel_image_key_outside_its_folder_is_refused(ctx, make_key):
     assert response.status_code == 400
     assert response.json()["error"] == "That upload does not belong to this channel."
     assert channel_get(channel.channel_id).avatar_key is None
-    if not key.startswith(f"channels/{channel.channel_id}/"):
-        s3_client().head_object(Bucket=settings.S3_MEDIA_BUCKET, Key=key)  # still there
+    if key.startswith("images/") and channel.channel_id not in key:  # still there
+        s3_client().head_object(Bucket=settings.S3_RAW_BUCKET, Key=key)
+    elif key.startswith("hls/"):
+        s3_client().head_object(Bucket=settings.S3_MEDIA_BUCKET, Key=key)
 
 
 PLAYLIST_NAMES = {
@@ -613,10 +623,16 @@ def redirect_after_signup(ctx, target):
     page = client.get("/accounts/signup/", {"next": target})
     assert "evil.com" not in text_of(page) and "javascript:" not in text_of(page)
     email = f"{unique()}@example.com"
-    response = client.post(
+    sent = client.post(
         f"/accounts/signup/?next={target}",
         {"email": email, "display_name": "New", "password": STRONG_PASSWORD},
     )
+    assert sent.status_code == 200 and "Check your inbox" in text_of(sent)
+    link = signup_link(email)
+    confirm = client.get(link)
+    assert "evil.com" not in text_of(confirm) and "javascript:" not in text_of(confirm)
+    # The confirming POST carries next= again, as a forged or edited form could.
+    response = client.post(link, {"next": target})
     assert response.status_code == 302 and user_get_by_email(email) is not None
     return response["Location"]
 

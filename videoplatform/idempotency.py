@@ -6,9 +6,10 @@ This module is the only writer of the RequestClaims table."""
 
 import re
 
+from pynamodb.exceptions import PutError
 from pynamodb.transactions import TransactWrite
 
-from videoplatform.dynamodb import now_s
+from videoplatform.dynamodb import condition_failed, now_s
 from videoplatform.models import RequestClaim
 
 # How long a token is remembered: far longer than any retry or double click.
@@ -41,3 +42,22 @@ def claim_in(tx: TransactWrite, *, scope: str, token: str, result_id: str) -> No
         claim_key(scope, token), result_id=result_id, expires_at=now_s() + CLAIM_TTL_S
     )
     tx.save(claim, condition=RequestClaim.claim_id.does_not_exist())
+
+
+def claim_once(scope: str, token: str, *, result_id: str, ttl_s: int) -> bool:
+    """Claim ``<scope>#<token>`` on its own (no other write with it). False when it was
+    already claimed."""
+    claim = RequestClaim(claim_key(scope, token), result_id=result_id, expires_at=now_s() + ttl_s)
+    try:
+        claim.save(condition=RequestClaim.claim_id.does_not_exist())
+    except PutError as error:
+        if condition_failed(error):
+            return False
+        raise
+    return True
+
+
+def release(scope: str, token: str) -> None:
+    """Forget a claim whose work failed for a reason that was not the request's, so the
+    same request can be tried again."""
+    RequestClaim(claim_key(scope, token)).delete()

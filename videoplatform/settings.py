@@ -199,10 +199,56 @@ if PRODUCTION and AUTH_BACKEND == "cognito":
     if missing:
         raise ImproperlyConfigured("Cognito sign-in needs: " + ", ".join(missing))
 
+# --- Email ---------------------------------------------------------------------------
+# Locally each message is printed in the web server's log (`make run`: .data/logs/web.log),
+# links included; in production it goes out through Amazon SES's SMTP interface.
+SMTP_EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    SMTP_EMAIL_BACKEND if PRODUCTION else "django.core.mail.backends.console.EmailBackend",
+)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "" if PRODUCTION else "Tube <no-reply@localhost>")
+EMAIL_HOST = env("EMAIL_HOST", f"email-smtp.{AWS_REGION}.amazonaws.com")
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+# SES SMTP credentials (derived from an IAM user's key), not the AWS key pair itself.
+EMAIL_HOST_USER = env("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+# Each address gets at most this many sign-up emails an hour, however many networks ask:
+# the sign-up form must not become a way to flood someone's inbox.
+SIGNUP_EMAILS_PER_ADDRESS_PER_HOUR = env_int("SIGNUP_EMAILS_PER_ADDRESS_PER_HOUR", 3)
+if PRODUCTION and EMAIL_BACKEND == SMTP_EMAIL_BACKEND:
+    # SITE_URL too: emailed links are built from it, never from the request's Host.
+    missing = [
+        name
+        for name in ("SITE_URL", "DEFAULT_FROM_EMAIL", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD")
+        if not env(name)
+    ]
+    if missing:
+        raise ImproperlyConfigured("Sending email (sign-up links) needs: " + ", ".join(missing))
+
 # --- Abuse limits ------------------------------------------------------------------
+# Log-in throttling (channels_app/login_throttle.py) slows attempts down and never locks
+# out. Per account and source (a browser holding a device cookie from an earlier log-in
+# to that account, or "untrusted" for everyone else) the first LOGIN_FAILURES_PER_ACCOUNT
+# attempts are free; after that one attempt at a time is checked, each waiting twice as
+# long as the one before (LOGIN_BASE_DELAY_S, 2x, 4x ... at most LOGIN_MAX_DELAY_S) and
+# the rest are answered 429 unchecked. Per client address (untrusted sources only) the
+# same with LOGIN_FAILURES_PER_IP. A success clears its account key; all of it is
+# forgotten after LOGIN_FAILURE_WINDOW_S without an attempt.
 LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5)
 LOGIN_FAILURES_PER_IP = env_int("LOGIN_FAILURES_PER_IP", 20)
 LOGIN_FAILURE_WINDOW_S = env_int("LOGIN_FAILURE_WINDOW_S", 15 * 60)
+LOGIN_BASE_DELAY_S = env_int("LOGIN_BASE_DELAY_S", 1)
+LOGIN_MAX_DELAY_S = env_int("LOGIN_MAX_DELAY_S", 300)
+LOGIN_DEVICE_COOKIE_AGE_S = env_int("LOGIN_DEVICE_COOKIE_AGE_S", 365 * 24 * 3600)
+# The client address behind TRUSTED_PROXY_HOPS proxies, each of which appends the address
+# it saw to X-Forwarded-For (videoplatform/http.py client_ip). Production runs behind
+# CloudFront then an ALB: 2. Locally nothing is in front: 0, REMOTE_ADDR. Set it to the
+# real number of hops: too many lets a client choose its own address by sending the header;
+# too few makes one proxy's address everyone's (per-IP limits become site-wide).
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 2 if PRODUCTION else 0)
 
 # --- Production hardening ----------------------------------------------------------
 if PRODUCTION:
@@ -210,6 +256,13 @@ if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # "__Host-": browsers keep these only if Secure, Path=/ and without Domain, so no
+    # subdomain (the media origin included) can set or overwrite them. Scripts read the
+    # CSRF token from the page (hx-headers), not from the cookie.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+    SESSION_COOKIE_DOMAIN = CSRF_COOKIE_DOMAIN = None
+    SESSION_COOKIE_PATH = CSRF_COOKIE_PATH = "/"
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

@@ -1,7 +1,10 @@
 """Object storage: buckets, presigned POSTs for browser uploads, signed media URLs.
 
-The media bucket is never public. Locally a media URL is a presigned S3 GET;
-with a CDN configured (``CLOUDFRONT_DOMAIN``) django-storages signs a CloudFront URL.
+The media bucket is never public and nothing a browser sends is written to it directly:
+uploads land in the raw bucket and the app copies what it checked. Locally a media URL
+is a presigned S3 GET that names the type and disposition to answer with
+(``videoplatform.media_headers``); with a CDN configured (``CLOUDFRONT_DOMAIN``)
+django-storages signs a CloudFront URL.
 """
 
 from dataclasses import dataclass
@@ -12,6 +15,7 @@ from django.conf import settings
 from storages.backends.s3 import S3Storage
 
 from videoplatform.aws import s3_client, s3_presign_client
+from videoplatform.media_headers import s3_response_parameters
 
 
 @dataclass(frozen=True)
@@ -28,20 +32,24 @@ class StoredObject:
     size: int
     content_type: str
     modified_at: float | None = None  # Unix seconds
+    etag: str = ""
 
 
 def presigned_post(
-    *, bucket: str, key: str, content_type: str, type_prefix: str, max_bytes: int
+    *, bucket: str, key: str, content_type: str, max_bytes: int, type_prefix: str | None = None
 ) -> PresignedPost:
-    """A POST policy for exactly ``key``: size range, content-type prefix, short expiry."""
+    """A POST policy for exactly ``key``: size range, short expiry, and the content type
+    exactly ``content_type`` (or, given ``type_prefix``, any type starting with it)."""
+    type_condition = (
+        ["starts-with", "$Content-Type", type_prefix]
+        if type_prefix is not None
+        else ["eq", "$Content-Type", content_type]
+    )
     post = s3_presign_client().generate_presigned_post(
         Bucket=bucket,
         Key=key,
         Fields={"Content-Type": content_type},
-        Conditions=[
-            ["content-length-range", 1, max_bytes],
-            ["starts-with", "$Content-Type", type_prefix],
-        ],
+        Conditions=[["content-length-range", 1, max_bytes], type_condition],
         ExpiresIn=settings.UPLOAD_URL_EXPIRY_S,
     )
     return PresignedPost(url=post["url"], fields=post["fields"], key=key, max_bytes=max_bytes)
@@ -134,6 +142,7 @@ def head_object(*, bucket: str, key: str) -> StoredObject | None:
         size=int(head["ContentLength"]),
         content_type=head.get("ContentType", ""),
         modified_at=modified.timestamp() if modified else None,
+        etag=head.get("ETag", ""),
     )
 
 
@@ -159,6 +168,39 @@ def newest_object(
 def read_head_bytes(*, bucket: str, key: str, length: int = 64) -> bytes:
     response = s3_client().get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{length - 1}")
     return response["Body"].read()
+
+
+class SourceChanged(Exception):
+    """The copy's source is gone or no longer the version that was checked."""
+
+
+def copy_object(
+    *,
+    source_bucket: str,
+    source_key: str,
+    bucket: str,
+    key: str,
+    content_type: str,
+    content_disposition: str = "inline",
+    if_match: str | None = None,
+) -> None:
+    """A server-side copy whose stored type and disposition are ours, not the source's.
+    With ``if_match`` (an ETag) only that version of the source is copied."""
+    extra = {"CopySourceIfMatch": if_match} if if_match else {}
+    try:
+        s3_client().copy_object(
+            Bucket=bucket,
+            Key=key,
+            CopySource={"Bucket": source_bucket, "Key": source_key},
+            MetadataDirective="REPLACE",
+            ContentType=content_type,
+            ContentDisposition=content_disposition,
+            **extra,
+        )
+    except ClientError as error:
+        if _error_code(error) in {"PreconditionFailed", "412", "NoSuchKey", "404"}:
+            raise SourceChanged(source_key) from None
+        raise
 
 
 def delete_object(*, bucket: str, key: str) -> None:
@@ -207,22 +249,62 @@ def media_storage() -> S3Storage:
 
 
 def media_url(key: str | None) -> str:
-    """A time-limited URL the browser can fetch a media object with."""
+    """A time-limited URL the browser can fetch a media object with. A presigned S3 GET
+    names the type and disposition S3 answers with; through CloudFront the object's
+    stored type is served and the distribution's response headers policy adds nosniff
+    (``media_headers.RESPONSE_HEADERS_POLICY``)."""
     if not key:
         return ""
-    return media_storage().url(key)
+    if settings.CLOUDFRONT_DOMAIN:
+        # django-storages would append these as literal query parameters, which
+        # CloudFront neither understands nor should take into its cache key.
+        return media_storage().url(key)
+    return media_storage().url(key, parameters=s3_response_parameters(key))
+
+
+# Channel images are uploaded here in the raw bucket (never served, not behind the CDN)
+# and copied to the media bucket once checked; what nobody completed expires.
+IMAGE_UPLOAD_PREFIX = "images/"
+IMAGE_UPLOAD_EXPIRY_DAYS = 1
+
+
+def bucket_lifecycle_rules() -> dict[str, list[dict]]:
+    """The lifecycle rules of each bucket, by bucket name, in the S3 API's shape
+    (``PutBucketLifecycleConfiguration`` Rules): what ``ensure_buckets`` sets and what
+    the deploy's bucket definitions should carry."""
+    # A large upload the creator never finished or resumed: storage drops its parts when
+    # reconcile_transcodes gives up on the video (UPLOAD_ABANDONED_AFTER_S, in whole days).
+    unfinished_days = max(1, -(-settings.UPLOAD_ABANDONED_AFTER_S // 86400))
+    return {
+        settings.S3_RAW_BUCKET: [
+            {
+                "ID": "abort-unfinished-uploads",
+                "Filter": {"Prefix": "raw/"},
+                "Status": "Enabled",
+                "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": unfinished_days},
+            },
+            {
+                "ID": "expire-uncompleted-images",
+                "Filter": {"Prefix": IMAGE_UPLOAD_PREFIX},
+                "Status": "Enabled",
+                "Expiration": {"Days": IMAGE_UPLOAD_EXPIRY_DAYS},
+            },
+        ],
+    }
 
 
 def ensure_buckets(*, stdout=None) -> list[str]:
-    """Create the raw and media buckets with the CORS rules browser uploads need, and
-    a lifecycle rule that drops multipart uploads left unfinished."""
+    """Create the raw and media buckets with the CORS rules browser uploads need and the
+    lifecycle rules of ``bucket_lifecycle_rules``."""
     client = s3_client()
     existing = {b["Name"] for b in client.list_buckets().get("Buckets", [])}
     done = []
     origins = settings.S3_CORS_ALLOWED_ORIGINS or ["*"]
+    # Browsers only ever write to the raw bucket (videos, channel images) and only
+    # read the media bucket.
     for bucket, methods in (
         (settings.S3_RAW_BUCKET, ["POST", "PUT"]),
-        (settings.S3_MEDIA_BUCKET, ["GET", "HEAD", "POST"]),
+        (settings.S3_MEDIA_BUCKET, ["GET", "HEAD"]),
     ):
         if bucket not in existing:
             client.create_bucket(Bucket=bucket)
@@ -241,20 +323,8 @@ def ensure_buckets(*, stdout=None) -> list[str]:
                 ]
             },
         )
-    # A large upload the creator never finished or resumed: storage drops its parts when
-    # reconcile_transcodes gives up on the video (UPLOAD_ABANDONED_AFTER_S, in whole days).
-    unfinished_days = max(1, -(-settings.UPLOAD_ABANDONED_AFTER_S // 86400))
-    client.put_bucket_lifecycle_configuration(
-        Bucket=settings.S3_RAW_BUCKET,
-        LifecycleConfiguration={
-            "Rules": [
-                {
-                    "ID": "abort-unfinished-uploads",
-                    "Filter": {"Prefix": "raw/"},
-                    "Status": "Enabled",
-                    "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": unfinished_days},
-                }
-            ]
-        },
-    )
+    for bucket, rules in bucket_lifecycle_rules().items():
+        client.put_bucket_lifecycle_configuration(
+            Bucket=bucket, LifecycleConfiguration={"Rules": rules}
+        )
     return done

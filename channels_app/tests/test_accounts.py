@@ -10,6 +10,7 @@ from django.test import Client, override_settings
 
 from channels_app.accounts import user_sign_up
 from channels_app.selectors import user_get, user_get_by_email
+from channels_app.tests.factories import mails_to, sign_up_and_confirm
 from conftest import STRONG_PASSWORD, make_user, sign_in, unique
 from videoplatform.errors import Conflict
 from videoplatform.models import WebSession
@@ -51,14 +52,15 @@ def login(client, email: str, password: str, **extra):
 
 
 class TestSignUp:
-    def test_sign_up_signs_in_and_lands_in_studio(self, client):
-        """A new account is stored, signed in, and sent to the studio, which greets it."""
+    def test_sign_up_through_the_emailed_link_signs_in_and_lands_home(self, client):
+        """After the form and the emailed link, the account is stored, signed in and sent
+        to the home page; the studio greets it."""
         data = signup_data(display_name="Grace Hopper")
 
-        response = client.post("/accounts/signup/", data)
+        response = sign_up_and_confirm(client, data)
 
         assert response.status_code == 302
-        assert response["Location"] == "/studio/"
+        assert response["Location"] == "/"
         studio = client.get("/studio/")
         assert studio.status_code == 200
         body = studio.content.decode()
@@ -69,8 +71,9 @@ class TestSignUp:
         assert stored is not None and stored.display_name == "Grace Hopper"
         assert stored.password_hash and STRONG_PASSWORD not in stored.password_hash
 
-    def test_duplicate_email_is_refused_and_changes_nothing(self, client):
-        """A taken email, in any case or padding, gets a clear message; the first account stays."""
+    def test_duplicate_email_is_not_revealed_and_changes_nothing(self, client):
+        """A taken email, in any case or padding, gets the usual "check your inbox" page
+        (whether it is taken is said only to its owner, by email); the first account stays."""
         email = new_email()
         first = make_user(email=email, display_name="First")
 
@@ -84,8 +87,11 @@ class TestSignUp:
         )
 
         assert response.status_code == 200
-        assert "An account with this email already exists." in response.content.decode()
+        body = response.content.decode()
+        assert f"Check your inbox at <strong>{email}</strong>" in body
+        assert "already exists" not in body
         assert "sessionid" not in response.cookies or not response.cookies["sessionid"].value
+        assert "/accounts/signup/confirm/" not in mails_to(email)[0].body
         owner = user_get_by_email(email)
         assert owner.user_id == first.user_id
         assert owner.display_name == "First"
@@ -173,7 +179,7 @@ class TestSignUp:
 
     def test_script_in_display_name_is_rendered_escaped(self, client):
         """A display name with a script tag is shown as text, never run."""
-        client.post("/accounts/signup/", signup_data(display_name="<script>alert(1)</script>"))
+        sign_up_and_confirm(client, signup_data(display_name="<script>alert(1)</script>"))
 
         body = client.get("/studio/").content.decode()
 
@@ -190,6 +196,7 @@ class TestSignUp:
         assert response.status_code == 403
         assert "The form expired" in response.content.decode()
         assert user_get_by_email(data["email"]) is None
+        assert mails_to(data["email"]) == []
 
 
 class TestLogIn:
@@ -261,36 +268,53 @@ class TestLogIn:
 
 
 class TestLogInRateLimits:
-    @override_settings(LOGIN_FAILURES_PER_ACCOUNT=3, LOGIN_FAILURE_WINDOW_S=STEADY_WINDOW_S)
-    def test_failures_per_account_lock_out_even_the_right_password(self, user):
-        """After the account's failure limit (from many IPs), the right password gets 429."""
+    # A base delay long enough that no slot reopens while a test runs.
+    @override_settings(
+        LOGIN_FAILURES_PER_ACCOUNT=3,
+        LOGIN_BASE_DELAY_S=60,
+        LOGIN_FAILURE_WINDOW_S=STEADY_WINDOW_S,
+    )
+    def test_failures_per_account_slow_down_even_the_right_password(self, user):
+        """Past the account's free attempts (from many IPs) one more guess is checked, then
+        the next attempt from an untrusted browser, even with the right password, gets 429
+        with the wait in the message and in Retry-After, unchecked."""
         for _ in range(3):
             response = login(client_from(new_ip()), user.email, "wrong-password-guess")
             assert response.status_code == 200
+        slot = login(client_from(new_ip()), user.email, "wrong-password-guess")
+        assert slot.status_code == 200
+        assert "Email or password is incorrect." in slot.content.decode()
 
         client = client_from(new_ip())
         response = login(client, user.email, STRONG_PASSWORD)
 
         assert response.status_code == 429
-        assert "Too many failed log-in attempts" in response.content.decode()
+        wait = int(response["Retry-After"])
+        assert 50 < wait <= 60  # the slot's 60 s, less the moments this test took
+        assert (
+            f"Too many log-in attempts. Try again in {wait} seconds." in response.content.decode()
+        )
         assert client.get("/studio/").status_code == 302
 
     @override_settings(
         LOGIN_FAILURES_PER_ACCOUNT=100,
         LOGIN_FAILURES_PER_IP=3,
+        LOGIN_BASE_DELAY_S=60,
         LOGIN_FAILURE_WINDOW_S=STEADY_WINDOW_S,
     )
-    def test_failures_per_ip_lock_out_that_ip_only(self, user):
-        """After an IP's failure limit (across accounts), it gets 429; other IPs still log in."""
+    def test_failures_per_ip_slow_down_that_ip_only(self, user):
+        """Past an IP's free attempts (across accounts) and its one slot, it gets 429;
+        other IPs still log in."""
         ip = new_ip()
-        for _ in range(3):
+        for _ in range(4):
             assert login(client_from(ip), new_email(), "wrong-password-guess").status_code == 200
 
         blocked = login(client_from(ip), user.email, STRONG_PASSWORD)
         elsewhere = login(client_from(new_ip()), user.email, STRONG_PASSWORD)
 
         assert blocked.status_code == 429
-        assert "Too many failed log-in attempts" in blocked.content.decode()
+        assert "Too many log-in attempts" in blocked.content.decode()
+        assert 50 < int(blocked["Retry-After"]) <= 60
         assert elsewhere.status_code == 302
 
 

@@ -80,8 +80,9 @@ def complete_upload(client, channel, key: str):
     return client.post(image_url(channel, "complete"), {"key": key})
 
 
-def object_exists(key: str) -> bool:
-    return storage.head_object(bucket=settings.S3_MEDIA_BUCKET, key=key) is not None
+def upload_exists(key: str) -> bool:
+    """Whether the browser's upload is still in the (never served) upload area."""
+    return storage.head_object(bucket=settings.S3_RAW_BUCKET, key=key) is not None
 
 
 def run_together(count: int, target) -> list:
@@ -322,20 +323,23 @@ class TestStudio:
 
 class TestAvatarUpload:
     def test_avatar_upload_straight_to_s3_shows_on_the_channel_page(self, client, user, channel):
-        """Start, POST to S3, complete: the page's avatar <img> is a signed URL serving the PNG."""
+        """Start, POST to S3, complete: the page's avatar <img> is a signed URL serving the
+        PNG from a new key of the app's choosing, typed image/png."""
         sign_in(client, user)
         image = png_bytes()
 
         start = start_upload(client, channel)
         assert start.status_code == 200
         post = start.json()
-        assert post["key"].startswith(f"channels/{channel.channel_id}/avatar/")
+        assert post["key"].startswith(f"images/{channel.channel_id}/avatar/")
         stored = post_to_storage(post, image)
         assert stored.status_code in (200, 201, 204), stored.text
         complete = complete_upload(client, channel, post["key"])
 
         assert complete.status_code == 200, complete.content
-        assert channel_get(channel.channel_id).avatar_key == post["key"]
+        avatar_key = channel_get(channel.channel_id).avatar_key
+        assert avatar_key.startswith(f"channels/{channel.channel_id}/avatar/")
+        assert avatar_key.endswith(".png") and not upload_exists(post["key"])
         page = client.get(f"/c/{channel.handle}/").content.decode()
         avatar_src = page.split('<img class="avatar" src="', 1)[1].split('"', 1)[0]
         avatar_src = avatar_src.replace("&amp;", "&")
@@ -343,6 +347,7 @@ class TestAvatarUpload:
         fetched = requests.get(avatar_src, timeout=10)
         assert fetched.status_code == 200
         assert fetched.content == image
+        assert fetched.headers["Content-Type"] == "image/png"
         assert requests.get(avatar_src.split("?")[0], timeout=10).status_code in (401, 403)
 
     def test_non_image_is_rejected_deleted_and_avatar_unchanged(self, client, user, channel):
@@ -355,7 +360,7 @@ class TestAvatarUpload:
 
         assert complete.status_code == 400
         assert complete.json()["error"] == "That file is not a JPEG, PNG, WebP or GIF image."
-        assert not object_exists(post["key"])
+        assert not upload_exists(post["key"])
         assert channel_get(channel.channel_id).avatar_key is None
 
     def test_oversize_image_is_refused_by_s3_itself(self, client, user, channel):
@@ -371,7 +376,7 @@ class TestAvatarUpload:
         assert 400 <= stored.status_code < 500, stored.text
         assert complete.status_code == 400
         assert complete.json()["error"] == "The upload did not arrive. Please try again."
-        assert not object_exists(post["key"])
+        assert not upload_exists(post["key"])
         assert channel_get(channel.channel_id).avatar_key is None
 
     def test_key_of_another_channel_is_rejected(self, client, user, channel, other_user):
@@ -384,14 +389,14 @@ class TestAvatarUpload:
 
         complete = complete_upload(client, channel, foreign["key"])
         traversal = complete_upload(
-            client, channel, f"channels/{channel.channel_id}/avatar/../../{other.channel_id}/x"
+            client, channel, f"images/{channel.channel_id}/avatar/../../{other.channel_id}/x"
         )
 
         assert complete.status_code == 400
         assert complete.json()["error"] == "That upload does not belong to this channel."
         assert traversal.status_code == 400
         assert channel_get(channel.channel_id).avatar_key is None
-        assert object_exists(foreign["key"])  # the owner's upload is left alone
+        assert upload_exists(foreign["key"])  # the owner's upload is left alone
 
     def test_image_upload_starts_are_rate_limited(self, client, user, channel, settings):
         """Past IMAGE_UPLOADS_PER_HOUR starts in an hour the next one is refused with a

@@ -8,6 +8,9 @@ from django.urls import reverse
 from channels_app.accounts import user_set_role
 from channels_app.models import Role
 from channels_app.selectors import channel_get, user_get
+from channels_app.tests.test_channels import complete_upload as complete_image_upload
+from channels_app.tests.test_channels import png_bytes, post_to_storage
+from channels_app.tests.test_channels import start_upload as start_image_upload
 from conftest import make_channel, make_user, sign_in
 from social_app import moderation
 from social_app.models import Notification
@@ -166,3 +169,16 @@ class TestUploadsStayWithTheOwner:
         )
         assert response.status_code == 403
         assert video_get(video.video_id, consistent=True).status == VideoStatus.UPLOADING
+
+
+class TestChannelImages:
+    def test_moderator_setting_someones_avatar_is_audited_and_the_owners_is_not(self):
+        owner = make_user()
+        channel = make_channel(owner=owner)
+        for actor in (owner, _staff()):
+            client = sign_in(Client(), actor)
+            post = start_image_upload(client, channel).json()
+            assert post_to_storage(post, png_bytes()).ok
+            assert complete_image_upload(client, channel, post["key"]).status_code == 200
+        [entry] = _entries(f"channel#{channel.channel_id}")
+        assert entry.action == "edit_channel_avatar" and entry.subject_user_id == owner.user_id

@@ -3,9 +3,13 @@
 (function () {
   "use strict";
 
+  // From the page, not the cookie: in production the cookie is "__Host-csrftoken".
   function csrfToken() {
-    const match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
-    return match ? decodeURIComponent(match[1]) : "";
+    try {
+      return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
+    } catch (error) {
+      return "";
+    }
   }
 
   function postForm(url, data) {

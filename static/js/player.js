@@ -12,10 +12,11 @@
   video.addEventListener("playing", function () {
     if (viewSent || !container.dataset.viewUrl) return;
     viewSent = true;
-    const token = (document.cookie.match(/(?:^|; )csrftoken=([^;]+)/) || [])[1] || "";
+    // From the page, not the cookie: in production the cookie is "__Host-csrftoken".
+    const token = JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
     fetch(container.dataset.viewUrl, {
       method: "POST",
-      headers: { "X-CSRFToken": decodeURIComponent(token) },
+      headers: { "X-CSRFToken": token },
       credentials: "same-origin",
     }).catch(function () {});
   });

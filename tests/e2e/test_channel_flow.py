@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from channels_app.models import Channel
+from channels_app.tests.factories import CONFIRM_LINK, mails_to
 from channels_app.tests.test_channels import png_bytes
 from conftest import STRONG_PASSWORD, make_channel, make_user, unique
 from tests.e2e.browser_helpers import log_in
@@ -12,15 +13,28 @@ pytestmark = pytest.mark.browser
 
 
 class TestChannelFlow:
-    def test_sign_up_create_channel_and_upload_avatar(self, page, live_server_url):
-        """Sign up, create a channel, upload an avatar to S3: the channel page shows it loaded."""
+    def test_sign_up_create_channel_and_upload_avatar(self, page, live_server_url, settings):
+        """Sign up and follow the emailed link, create a channel, upload an avatar to S3:
+        the channel page shows it loaded."""
         handle = unique("e2e")
+        email = f"{handle}@example.com"
+        # The live server runs in this process: its emails land in the test outbox, with
+        # links on the site's own address.
+        settings.SITE_URL = live_server_url
 
         page.goto(f"{live_server_url}/accounts/signup/")
-        page.get_by_label("Email", exact=True).fill(f"{handle}@example.com")
+        page.get_by_label("Email", exact=True).fill(email)
         page.get_by_label("Display name", exact=True).fill("Browser Creator")
         page.get_by_label("Password", exact=True).fill(STRONG_PASSWORD)
         page.get_by_role("button", name="Sign up").click()
+        expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
+        expect(page.get_by_role("button", name="Log out")).to_have_count(0)
+
+        [message] = mails_to(email)
+        page.goto(CONFIRM_LINK.search(message.body).group(0))
+        page.get_by_role("button", name="Create my account").click()
+        page.wait_for_url(f"{live_server_url}/")
+        expect(page.get_by_text("Welcome, Browser Creator!")).to_be_visible()
         expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
         page.get_by_role("link", name="Studio", exact=True).click()

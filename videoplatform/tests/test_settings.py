@@ -17,6 +17,10 @@ PRODUCTION_ENV = {
     "S3_RAW_BUCKET": "tube-raw",
     "S3_MEDIA_BUCKET": "tube-media",
     "EVENTS_WEBHOOK_SECRET": secrets.token_urlsafe(32),
+    "SITE_URL": "https://tube.example.com",
+    "DEFAULT_FROM_EMAIL": "Tube <no-reply@tube.example.com>",
+    "EMAIL_HOST_USER": "ses-smtp-user",
+    "EMAIL_HOST_PASSWORD": secrets.token_urlsafe(32),
 }
 
 

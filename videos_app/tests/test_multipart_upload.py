@@ -188,7 +188,9 @@ def test_storage_drops_uploads_left_unfinished():
         "Rules"
     ]
     assert [
-        (r["Status"], r["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"]) for r in rules
+        (r["Status"], r["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"])
+        for r in rules
+        if "AbortIncompleteMultipartUpload" in r
     ] == [("Enabled", 7)]
 
 
