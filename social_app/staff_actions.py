@@ -39,7 +39,17 @@ def _changes(pairs) -> str:
     return summary[: moderation.ACTION_REASON_MAX]
 
 
-def _record(*, actor, action: str, target_key: str, owner_user_id: str, reason: str) -> None:
+def _record(
+    *,
+    actor,
+    action: str,
+    target_key: str,
+    owner_user_id: str,
+    reason: str,
+    notice: str = "",
+    link: str = "",
+) -> None:
+    """The audit entry, and (with ``notice``) a word to the owner."""
     moderation.audit_record(
         moderator=actor,
         action=action,
@@ -47,6 +57,8 @@ def _record(*, actor, action: str, target_key: str, owner_user_id: str, reason: 
         subject_user_id=owner_user_id,
         reason=reason,
     )
+    if notice:
+        notification_create(user_id=owner_user_id, kind="moderation", text=notice, link=link)
 
 
 # --- Videos --------------------------------------------------------------------------
@@ -67,11 +79,7 @@ def video_edit(*, actor, video: Video, title: str, description: str, visibility:
             target_key=f"video#{video.video_id}",
             owner_user_id=video.owner_user_id,
             reason=changes,
-        )
-        notification_create(
-            user_id=video.owner_user_id,
-            kind="moderation",
-            text=f"A moderator edited your video “{video.title}”.",
+            notice=f"A moderator edited your video “{video.title}”.",
             link=f"/studio/videos/{video.video_id}/edit/",
         )
     return video
@@ -119,11 +127,7 @@ def channel_edit(*, actor, channel: Channel, name: str, description: str) -> Cha
             target_key=f"channel#{channel.channel_id}",
             owner_user_id=channel.owner_user_id,
             reason=changes,
-        )
-        notification_create(
-            user_id=channel.owner_user_id,
-            kind="moderation",
-            text=f"A moderator edited your channel @{channel.handle}.",
+            notice=f"A moderator edited your channel @{channel.handle}.",
             link=f"/studio/channels/{channel.channel_id}/edit/",
         )
     return channel
