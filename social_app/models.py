@@ -115,6 +115,19 @@ class Subscription(Model):
     channel_shard_index = SubscriptionChannelShardIndex()
 
 
+class NotificationUnreadIndex(GlobalSecondaryIndex):
+    """Sparse: only unread notifications carry ``unread_user_id``, so the bell counts
+    them with one Query of at most UNREAD_CAP + 1 keys, however many were read."""
+
+    class Meta:
+        index_name = "unread-index"
+        # expires_at too: an expired one (TTL deletes lazily) is not counted.
+        projection = IncludeProjection(["expires_at"])
+
+    unread_user_id = UnicodeAttribute(hash_key=True)
+    notification_id = UnicodeAttribute(range_key=True)
+
+
 @register
 class Notification(Model):
     """Notification ids are ULIDs (newest last in key order); items expire after 90 days."""
@@ -127,8 +140,12 @@ class Notification(Model):
     text = UnicodeAttribute()
     link = UnicodeAttribute(default="")
     read = BooleanAttribute(default=False)
+    # The user's id while unread, removed when read (the sparse unread-index).
+    unread_user_id = UnicodeAttribute(null=True)
     created_at = NumberAttribute()
     expires_at = ExpiresAtAttribute()
+
+    unread_index = NotificationUnreadIndex()
 
 
 @register

@@ -77,9 +77,15 @@ def _notification(user_id: str, *, kind: str, text: str, link: str) -> Notificat
         text=text[:300],
         link=_local_link(link),
         read=False,
+        unread_user_id=user_id,
         created_at=now_s(),
         expires_at=now_s() + NOTIFICATION_TTL_S,
     )
+
+
+# "Mark all read" handles this many at a time (the newest first is not guaranteed: the
+# index is keyed by id, so the oldest go first; a second click takes the rest).
+MARK_ALL_READ_MAX = 200
 
 
 def notification_create(*, user_id: str, kind: str, text: str, link: str = "") -> Notification:
@@ -96,7 +102,8 @@ def notification_mark_read(*, user, notification_id: str) -> Notification:
     item = Notification(user.user_id, notification_id)
     try:
         item.update(
-            actions=[Notification.read.set(True)], condition=Notification.notification_id.exists()
+            actions=[Notification.read.set(True), Notification.unread_user_id.remove()],
+            condition=Notification.notification_id.exists(),
         )
     except Exception as error:
         if condition_failed(error):
@@ -108,14 +115,15 @@ def notification_mark_read(*, user, notification_id: str) -> Notification:
 
 def notifications_mark_all_read(*, user) -> int:
     require_active(user, "read notifications")
-    unread = list(
-        Notification.query(user.user_id, filter_condition=Notification.read == False, limit=200)  # noqa: E712
-    )
+    # The sparse unread index holds only unread ones: this reads nothing already read.
+    keys = list(Notification.unread_index.query(user.user_id, limit=MARK_ALL_READ_MAX))
+    unread = Notification.batch_get([(user.user_id, key.notification_id) for key in keys])
     with Notification.batch_write() as batch:
         for item in unread:
             item.read = True
+            item.unread_user_id = None
             batch.save(item)
-    return len(unread)
+    return len(keys)
 
 
 # --- Fan-out delivery ----------------------------------------------------------------
@@ -196,6 +204,7 @@ def _fanout_items(delivery: FanoutDelivery, subscribers: Sequence[Subscriber]) -
                 text=text,
                 link=link,
                 read=False,
+                unread_user_id=subscriber.user_id,
                 created_at=created_at,
                 expires_at=created_at + NOTIFICATION_TTL_S,
             )

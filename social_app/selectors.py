@@ -195,13 +195,22 @@ UNREAD_CAP = 99
 
 
 def unread_count(*, user) -> int:
-    """Unread notifications, counted up to 99 ("99+") in one Query."""
-    now = int(time.time())
-    return Notification.count(
-        user.user_id,
-        filter_condition=(Notification.read == False) & (Notification.expires_at > now),  # noqa: E712
-        limit=UNREAD_CAP + 1,
+    """Unread notifications, counted up to 99 ("99+") in one Query of the sparse unread
+    index (at most UNREAD_CAP + 1 keys), however many notifications the user has."""
+    response = dynamodb_client().query(
+        TableName=Notification.Meta.table_name,
+        IndexName=Notification.unread_index.Meta.index_name,
+        KeyConditionExpression="unread_user_id = :user",
+        # Limit bounds the keys read (one page); the filter drops expired ones among them.
+        FilterExpression="expires_at > :now",
+        ExpressionAttributeValues={
+            ":user": {"S": user.user_id},
+            ":now": {"N": str(int(time.time()))},
+        },
+        Select="COUNT",
+        Limit=UNREAD_CAP + 1,
     )
+    return int(response["Count"])
 
 
 # --- Moderation ----------------------------------------------------------------------

@@ -16,7 +16,10 @@ from pynamodb.exceptions import PynamoDBException
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from videoplatform.botocore_sharing import share_one_session
 from videoplatform.errors import Busy
+
+share_one_session()
 
 _REGISTRY: list[type[Model]] = []
 

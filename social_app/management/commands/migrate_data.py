@@ -39,6 +39,7 @@ from social_app.models import (
     SUBSCRIBER_SHARDS,
     AuditEntry,
     Like,
+    Notification,
     ReportTarget,
     Subscription,
     audit_partition,
@@ -61,6 +62,7 @@ KINDS = {
     "live": "live sessions moved to the sharded live index",
     "queue": "report targets moved to the sharded moderation queue",
     "audit": "audit entries moved to month shards",
+    "unread": "unread notifications added to the unread index",
     "indexes": "obsolete indexes deleted",
 }
 VIDEO_COUNTERS = {"view_count": "views", "like_count": "likes", "comment_count": "comments"}
@@ -113,6 +115,7 @@ class Command(BaseCommand):
         self.move_partition(LivestreamSession, "live", {LIVE_NOW, AWAITING_REPLAY}, live_shard_of)
         self.move_partition(ReportTarget, "queue", {QUEUE}, queue_shard_of)
         self.migrate_audit_log()
+        self.migrate_unread_notifications()
         kept = self.drop_obsolete_indexes(keep=keep_old_indexes)
 
         if verbosity:
@@ -266,6 +269,15 @@ class Command(BaseCommand):
             sharded = shard_of(item[attribute]["S"], hash_key)
             if self.update(model, item, sets={attribute: {"S": sharded}}):
                 self.note(kind, f"{model.Meta.table_name} {hash_key} -> {sharded}")
+
+    def migrate_unread_notifications(self) -> None:
+        # "read" is a reserved word in expressions: checked here instead.
+        for item in self.scan(Notification, "attribute_not_exists(unread_user_id)"):
+            if item.get("read") != {"BOOL": False}:
+                continue
+            user_id = item["user_id"]["S"]
+            if self.update(Notification, item, sets={"unread_user_id": {"S": user_id}}):
+                self.note("unread", f"index unread notification of {user_id}")
 
     def migrate_audit_log(self) -> None:
         table = AuditEntry.Meta.table_name
