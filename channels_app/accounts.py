@@ -13,7 +13,7 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 
 from channels_app.login_throttle import login_attempt_begin, login_attempt_succeeded
 from channels_app.models import Role, User, UserStatus
-from channels_app.selectors import user_get, user_get_by_email
+from channels_app.selectors import recent_users, user_get, user_get_by_email
 from videoplatform.dynamodb import condition_failed, new_id, now_s, transaction
 from videoplatform.errors import ApplicationError, Conflict, PermissionDenied
 from videoplatform.models import UniqueClaim
@@ -143,14 +143,17 @@ def user_upsert_from_cognito(*, identity) -> User:
         raise PermissionDenied("This account is suspended.")
     actions = [User.roles.set(roles) if roles else User.roles.remove()]
     existing.update(actions=actions)
+    recent_users.discard(existing.user_id)
     return existing
 
 
 def user_set_role(*, user: User, role: Role, granted: bool) -> User:
     if granted:
         user.update(actions=[User.roles.add({str(role)})])
+        recent_users.discard(user.user_id)
     else:
         user.update(actions=[User.roles.delete({str(role)})])
+        recent_users.discard(user.user_id)
     return user
 
 
@@ -165,6 +168,8 @@ def user_set_banned(*, user: User, banned: bool) -> bool:
         if condition_failed(error):
             return False
         raise
+    finally:
+        recent_users.discard(user.user_id)
     return True
 
 

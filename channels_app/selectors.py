@@ -2,12 +2,25 @@
 
 from channels_app.models import Channel, User
 from videoplatform.dynamodb import item_or_none
+from videoplatform.local_cache import MISSING, LocalCache
 from videoplatform.models import UniqueClaim
 from videoplatform.tallies import Counts, channel_subject, tallies_get
 
+# The signed-in user is read on most requests: kept a few seconds per process
+# (USER_CACHE_S). ``channels_app.accounts`` drops the entry when it writes the user, so
+# a ban or a role change applies at once here and within USER_CACHE_S elsewhere.
+recent_users = LocalCache("USER_CACHE_S")
+
 
 def user_get(user_id: str) -> User | None:
-    return item_or_none(User, user_id)
+    # The raw item is kept, and each caller gets an object of its own.
+    raw = recent_users.get(user_id)
+    if raw is MISSING:
+        user = item_or_none(User, user_id)
+        if user is not None:  # a missing one may be created any moment: not remembered
+            recent_users.set(user_id, user.serialize())
+        return user
+    return User.from_raw_data(raw)
 
 
 def user_get_by_email(email: str) -> User | None:

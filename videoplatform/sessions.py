@@ -11,7 +11,13 @@ from django.contrib.sessions.backends.base import CreateError, SessionBase, Upda
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
 
 from videoplatform.dynamodb import condition_failed, is_expired, key_usable
+from videoplatform.local_cache import MISSING, LocalCache
 from videoplatform.models import WebSession
+
+# Every signed-in request reads its session; a few seconds of memory per process spare
+# most of those reads (SESSION_CACHE_S). A log-out in another process applies here
+# within that time; one in this process at once.
+_recent = LocalCache("SESSION_CACHE_S")
 
 
 class SessionStore(SessionBase):
@@ -30,12 +36,25 @@ class SessionStore(SessionBase):
             return None
         return item
 
+    def _load_raw(self) -> tuple[str, int] | None:
+        """(data, expires_at) of this session, from memory while fresh."""
+        if not self.session_key:
+            return None
+        cached = _recent.get(self.session_key)
+        if cached is MISSING:
+            item = self._get_item()
+            cached = (item.data, int(item.expires_at)) if item is not None else None
+            _recent.set(self.session_key, cached)
+        if cached is not None and is_expired(cached[1]):
+            return None
+        return cached
+
     def load(self) -> dict:
-        item = self._get_item()
-        if item is None:
+        raw = self._load_raw()
+        if raw is None:
             self._session_key = None
             return {}
-        return self.decode(item.data)
+        return self.decode(raw[0])
 
     def exists(self, session_key: str) -> bool:
         try:
@@ -65,6 +84,7 @@ class SessionStore(SessionBase):
             data=self.encode(data),
             expires_at=int(time.time()) + self.get_expiry_age(),
         )
+        _recent.discard(item.session_key)
         try:
             if must_create:
                 item.save(condition=WebSession.session_key.does_not_exist())
@@ -83,6 +103,7 @@ class SessionStore(SessionBase):
         key = session_key or self.session_key
         if not key:
             return
+        _recent.discard(key)
         with contextlib.suppress(DeleteError):
             WebSession(key).delete()
 

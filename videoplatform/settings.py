@@ -111,6 +111,10 @@ DATABASES: dict = {}
 
 SESSION_ENGINE = "videoplatform.sessions"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 14 * 24 * 3600)
+# Seconds a process answers a session / the signed-in user from memory (0: always read
+# DynamoDB). A log-out, ban or role change made by another process applies within this.
+SESSION_CACHE_S = env_int("SESSION_CACHE_S", 2)
+USER_CACHE_S = env_int("USER_CACHE_S", 5)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
@@ -175,6 +179,25 @@ AWS_MAX_ATTEMPTS = env_int("AWS_MAX_ATTEMPTS", 2)
 CLOUDFRONT_DOMAIN = env("CLOUDFRONT_DOMAIN")
 CLOUDFRONT_KEY_ID = env("CLOUDFRONT_KEY_ID")
 CLOUDFRONT_PRIVATE_KEY = env("CLOUDFRONT_PRIVATE_KEY")
+# Production playback (videos_app/playback_cookies.py): the watch page sets CloudFront
+# signed cookies for the video's folder and the player reads playlists and segments
+# straight from the CDN. The CDN must be a subdomain of PLAYBACK_COOKIE_DOMAIN, e.g.
+# ".example.com" for media.example.com (no cookies can be set for *.cloudfront.net).
+PLAYBACK_SIGNED_COOKIES = env_bool("PLAYBACK_SIGNED_COOKIES")
+PLAYBACK_COOKIE_DOMAIN = env("PLAYBACK_COOKIE_DOMAIN")
+if PLAYBACK_SIGNED_COOKIES:
+    missing = [
+        name
+        for name in (
+            "CLOUDFRONT_DOMAIN",
+            "CLOUDFRONT_KEY_ID",
+            "CLOUDFRONT_PRIVATE_KEY",
+            "PLAYBACK_COOKIE_DOMAIN",
+        )
+        if not env(name)
+    ]
+    if missing:
+        raise ImproperlyConfigured("PLAYBACK_SIGNED_COOKIES needs: " + ", ".join(missing))
 
 AVATAR_MAX_BYTES = env_int("AVATAR_MAX_BYTES", 2 * 1024 * 1024)
 BANNER_MAX_BYTES = env_int("BANNER_MAX_BYTES", 6 * 1024 * 1024)
@@ -269,6 +292,19 @@ if PRODUCTION:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# --- Caches --------------------------------------------------------------------------
+# In each process's memory: nothing cached here has to be shared to be right. Signed HLS
+# playlists (videos_app/playback.py) get their own, bounded by count since one of a
+# two-hour video is up to a megabyte.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+    "playlists": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "playlists",
+        "OPTIONS": {"MAX_ENTRIES": 200},
+    },
+}
 
 LOGGING = {
     "version": 1,

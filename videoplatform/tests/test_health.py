@@ -70,9 +70,11 @@ class TestDependencyDownPage:
         assert signed_in_client.get("/").status_code == 200
         assert signed_in_client.get("/healthz").status_code == 200
 
-    def test_closed_port_without_relay(self, signed_in_client, monkeypatch):
+    def test_closed_port_without_relay(self, signed_in_client, monkeypatch, settings):
         """Pointing the user model at a port nobody listens on gives the 503 page, and
-        restoring the configuration serves the page again (no restart)."""
+        restoring the configuration serves the page again (no restart). The user is
+        read from the table each time (no per-process memory), as on a first request."""
+        settings.USER_CACHE_S = 0
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             closed_port = probe.getsockname()[1]
