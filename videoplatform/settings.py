@@ -115,6 +115,9 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 14 * 24 * 3600)
 # DynamoDB). A log-out, ban or role change made by another process applies within this.
 SESSION_CACHE_S = env_int("SESSION_CACHE_S", 2)
 USER_CACHE_S = env_int("USER_CACHE_S", 5)
+# Seconds a process shows viewers a video (and its channel's newest videos) from memory;
+# an edit, removal or ban made by another process reaches its watch pages within this.
+VIDEO_CACHE_S = env_int("VIDEO_CACHE_S", 3)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"

@@ -12,6 +12,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjec
 from pynamodb.models import Model
 
 from videoplatform.dynamodb import base_meta, register, sharded_key
+from videos_app import recent
 
 
 class VideoStatus(StrEnum):
@@ -173,6 +174,25 @@ class Video(Model):
 
     # Counts live in the Tallies table; selectors that read them attach them here.
     counts = None
+
+    # Every write forgets what this process remembers of the video for its viewers.
+    def save(self, *args, **kwargs):
+        try:
+            return super().save(*args, **kwargs)
+        finally:
+            recent.forget(self.video_id, self.channel_id)
+
+    def update(self, *args, **kwargs):
+        try:
+            return super().update(*args, **kwargs)
+        finally:
+            recent.forget(self.video_id, getattr(self, "channel_id", None))
+
+    def delete(self, *args, **kwargs):
+        try:
+            return super().delete(*args, **kwargs)
+        finally:
+            recent.forget(self.video_id, getattr(self, "channel_id", None))
 
     @property
     def view_count(self) -> int:

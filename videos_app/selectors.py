@@ -3,6 +3,7 @@
 from videoplatform.aws import dynamodb_client
 from videoplatform.dynamodb import all_shards, item_or_none
 from videoplatform.errors import NotFound
+from videoplatform.local_cache import MISSING
 from videoplatform.models import TALLY_SHARDS, Tally
 from videoplatform.pagination import Page, merged_page, query_page
 from videoplatform.tallies import (
@@ -12,6 +13,7 @@ from videoplatform.tallies import (
     tally_keys,
     video_subject,
 )
+from videos_app import recent
 from videos_app.models import (
     FEED,
     FEED_SHARDS,
@@ -36,8 +38,21 @@ def video_get(
     return video
 
 
+def _recent_video(video_id: str) -> Video | None:
+    """The video as every viewer sees it, from this process's memory while fresh."""
+    raw = recent.videos.get(video_id)
+    if raw is MISSING:
+        video = video_get(video_id)
+        if video is not None:
+            recent.videos.set(video_id, video.serialize())
+        return video
+    return Video.from_raw_data(raw)
+
+
 def video_for_viewer(video_id: str, *, user, with_counts: bool = False) -> Video:
-    video = video_get(video_id, with_counts=with_counts)
+    video = _recent_video(video_id)
+    if video is not None and with_counts:
+        video.counts = video_counts(video_id)
     if video is None or not can_view(user, video):
         # The same answer for "missing" and "private": ids of private videos do not leak.
         raise NotFound("This video does not exist or is private.")
@@ -128,6 +143,17 @@ def channel_public_videos(
     if counts:
         page.items = with_counts(page.items)
     return page
+
+
+def channel_newest_listed(channel_id: str, *, limit: int) -> list[Video]:
+    """A channel's newest listed videos without counts (the watch page's "more from this
+    channel", read in the page's own batch), from this process's memory while fresh."""
+    remembered = recent.channel_newest.get(channel_id)
+    if remembered is MISSING or remembered[0] != limit:
+        items = query_page(Video.channel_public_index, channel_id, limit=limit, cursor=None).items
+        recent.channel_newest.set(channel_id, (limit, [v.serialize() for v in items]))
+        return items
+    return [Video.from_raw_data(item) for item in remembered[1]]
 
 
 def studio_videos(user_id: str, *, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:
