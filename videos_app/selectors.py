@@ -119,7 +119,30 @@ def videos_by_id(video_ids: list[str], *, counts: bool = True) -> dict[str, Vide
 def public_feed(*, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:
     """Listed videos, newest first: the FEED_SHARDS partitions of the keys-only feed
     index merged (one Query each), then the videos and their counts by key (one
-    BatchGetItem)."""
+    BatchGetItem). The first page, the same for everyone, is kept a few seconds per
+    process (``recent``)."""
+    if cursor is None:
+        remembered = recent.feed_first_page.get(str(limit))
+        if remembered is not MISSING:
+            items, next_cursor = remembered
+            return Page(items=[_with_counts_from(raw) for raw in items], next_cursor=next_cursor)
+    page = _public_feed_page(cursor=cursor, limit=limit)
+    if cursor is None:
+        recent.feed_first_page.set(
+            str(limit),
+            ([(v.serialize(), v.counts) for v in page.items], page.next_cursor),
+        )
+    return page
+
+
+def _with_counts_from(remembered) -> Video:
+    raw, counts = remembered
+    video = Video.from_raw_data(raw)
+    video.counts = counts
+    return video
+
+
+def _public_feed_page(*, cursor: str | None, limit: int) -> Page:
     page = merged_page(
         Video.feed_shard_index,
         all_shards(FEED, FEED_SHARDS),
