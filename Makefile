@@ -14,6 +14,7 @@ test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: setup
+	@scripts/check_tools.sh --bench
 	$(BIN)/python -m bench
 
 lint: $(INSTALLED)

@@ -16,6 +16,7 @@ BENCHMARKS = {
     "social": "bench.social_bench",
     "live": "bench.live_bench",
     "scale": "bench.scale_bench",
+    "web": "bench.web_bench",
 }
 
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Check the tools the stack needs outside the virtualenv; say exactly what to install.
-# With --browser, also make sure Debian's chromium is there (installing it when we may).
+# With --browser, also make sure Debian's chromium is there (installing it when we may);
+# with --bench, Debian's wrk (the web benchmark's load generator) the same way.
 set -euo pipefail
 missing=0
 if ! command -v java >/dev/null || ! java -version 2>&1 | grep -Eq 'version "(1[7-9]|[2-9][0-9])'; then
@@ -33,6 +34,16 @@ if [ "${1:-}" = "--browser" ] && ! command -v chromium >/dev/null; then
   fi
   if ! command -v chromium >/dev/null; then
     echo "chromium is missing (browser tests drive it): sudo apt-get install chromium" >&2
+    missing=1
+  fi
+fi
+if [ "${1:-}" = "--bench" ] && ! command -v wrk >/dev/null; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "Installing Debian's wrk for the web benchmark..."
+    apt-get install -y -q wrk >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null; }
+  fi
+  if ! command -v wrk >/dev/null; then
+    echo "wrk is missing (the web benchmark's load generator): sudo apt-get install wrk" >&2
     missing=1
   fi
 fi
