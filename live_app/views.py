@@ -126,4 +126,6 @@ def live_playlist(request, stream_id: str, name: str):
         or name != "index.m3u8"
     ):
         raise Http404
-    return playback.signed_playlist_response(live_prefix(stream_id) + name)
+    # Checked on every request; the signed text is shared for a second (about half a
+    # segment), so many viewers cost one signing a second.
+    return playback.live_playlist_response(request, live_prefix(stream_id) + name)

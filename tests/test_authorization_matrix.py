@@ -779,6 +779,8 @@ MATRIX: dict[str, Route] = {
     "video_retry": Route(kind=STUDIO, build=build_retry, post=owner_or_staff(302)),
     "watch": public(video_kwargs),
     "playlist": public(build_playlist),
+    # Renews the player's CDN cookies (none without PLAYBACK_SIGNED_COOKIES): no content.
+    "playback_grant": public(video_kwargs, 204),
     # social_app
     "like": Route(
         kind=ACTION,

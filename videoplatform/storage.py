@@ -3,15 +3,21 @@
 The media bucket is never public and nothing a browser sends is written to it directly:
 uploads land in the raw bucket and the app copies what it checked. Locally a media URL
 is a presigned S3 GET that names the type and disposition to answer with
-(``videoplatform.media_headers``); with a CDN configured (``CLOUDFRONT_DOMAIN``)
-django-storages signs a CloudFront URL.
+(``videoplatform.media_headers``); with a CDN configured (``CLOUDFRONT_DOMAIN``) a
+CloudFront signed URL. Either is signed once per window and process (``media_url``).
 """
 
+import math
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache
 
 from botocore.exceptions import ClientError
 from django.conf import settings
+from django.utils.encoding import filepath_to_uri
 from storages.backends.s3 import S3Storage
 
 from videoplatform.aws import s3_client, s3_presign_client
@@ -219,8 +225,60 @@ def delete_prefix(*, bucket: str, prefix: str) -> int:
     return deleted
 
 
+# SigV4 presigned URLs are valid for at most a week.
+MAX_PRESIGNED_S = 7 * 24 * 3600
+SIGNED_URLS_KEPT = 4096
+
+
+def signing_time() -> float:
+    """Now in Unix seconds, as media URLs are signed (S3 presigning also reads botocore's
+    clock; tests move both)."""
+    return time.time()
+
+
+def media_url_window_s() -> int:
+    """Media URLs are signed once per window and stay valid to the end of the next one,
+    so a URL handed out is good for at least one more window (at most MEDIA_URL_EXPIRY_S
+    in all), and each page of a window names the same URL, which the browser caches."""
+    return max(1, settings.MEDIA_URL_EXPIRY_S // 2)
+
+
+class SignedUrls:
+    """The most recently used signed URLs (and cookies) of this process, by what was
+    signed and the window; bounded, thread-safe. Losing one costs only a signing."""
+
+    def __init__(self, size: int):
+        self._size = size
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+
+class MediaStorage(S3Storage):
+    """The media bucket's signing setup: django-storages' CloudFront signer, and what
+    this process signed lately (reset with the storage, as when the settings change).
+    S3 URLs are presigned with the shared presign client, at half the cost."""
+
+    def __init__(self, **options):
+        super().__init__(**options)
+        self.signed = SignedUrls(SIGNED_URLS_KEPT)
+
+
 @cache
-def media_storage() -> S3Storage:
+def media_storage() -> MediaStorage:
     options = {
         "bucket_name": settings.S3_MEDIA_BUCKET,
         "region_name": settings.AWS_REGION,
@@ -245,21 +303,51 @@ def media_storage() -> S3Storage:
         options.update(
             access_key=settings.AWS_ACCESS_KEY_ID, secret_key=settings.AWS_SECRET_ACCESS_KEY
         )
-    return S3Storage(**options)
+    return MediaStorage(**options)
 
 
 def media_url(key: str | None) -> str:
-    """A time-limited URL the browser can fetch a media object with. A presigned S3 GET
-    names the type and disposition S3 answers with; through CloudFront the object's
-    stored type is served and the distribution's response headers policy adds nosniff
-    (``media_headers.RESPONSE_HEADERS_POLICY``)."""
+    """A URL the browser can fetch a media object with, valid for at least
+    ``media_url_window_s()`` more seconds. Signed once per window and process: every
+    page of the window (posters, avatars, live segments) reuses it.
+
+    A presigned S3 GET names the type and disposition S3 answers with; through
+    CloudFront the object's stored type is served and the distribution's response
+    headers policy adds nosniff (``media_headers.RESPONSE_HEADERS_POLICY``)."""
     if not key:
         return ""
+    window = media_url_window_s()
+    index = int(signing_time() // window)
+    signed = media_storage().signed
+    url = signed.get((key, index))
+    if url is None:
+        url = media_url_until(key, valid_until=(index + 2) * window)
+        signed.put((key, index), url)
+    return url
+
+
+def media_url_until(key: str, *, valid_until: float) -> str:
+    """A URL for ``key`` signed now and valid until ``valid_until`` (Unix seconds; a
+    presigned S3 GET for a week at most)."""
     if settings.CLOUDFRONT_DOMAIN:
-        # django-storages would append these as literal query parameters, which
-        # CloudFront neither understands nor should take into its cache key.
-        return media_storage().url(key)
-    return media_storage().url(key, parameters=s3_response_parameters(key))
+        # No S3 response-* parameters: CloudFront would take them into its cache key.
+        url = f"https://{settings.CLOUDFRONT_DOMAIN}/{filepath_to_uri(key)}"
+        return cloudfront_signer().generate_presigned_url(url, date_less_than=utc(valid_until))
+    expires_in = min(MAX_PRESIGNED_S, max(1, math.ceil(valid_until - signing_time())))
+    return s3_presign_client().generate_presigned_url(
+        "get_object",
+        Params={"Bucket": settings.S3_MEDIA_BUCKET, "Key": key, **s3_response_parameters(key)},
+        ExpiresIn=expires_in,
+    )
+
+
+def cloudfront_signer():
+    """botocore's ``CloudFrontSigner`` for the configured key pair (CDN mode only)."""
+    return media_storage().cloudfront_signer
+
+
+def utc(moment: float) -> datetime:
+    return datetime.fromtimestamp(moment, UTC)
 
 
 # Channel images are uploaded here in the raw bucket (never served, not behind the CDN)

@@ -19,4 +19,5 @@ urlpatterns = [
     path("studio/videos/<str:video_id>/retry/", views.video_retry, name="video_retry"),
     path("watch/<str:video_id>/", views.watch, name="watch"),
     path("watch/<str:video_id>/hls/<path:name>", views.playlist, name="playlist"),
+    path("watch/<str:video_id>/playback/", views.playback_grant, name="playback_grant"),
 ]

@@ -1,14 +1,13 @@
 """Home page, upload dashboard, studio video list, watch page and playlists."""
 
 import logging
-import posixpath
 import re
 from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -269,7 +268,7 @@ def watch(request, video_id: str):
         return error_page(request, error)
     more = [
         v
-        for v in selectors.channel_public_videos(video.channel_id, limit=7, counts=False).items
+        for v in selectors.channel_newest_listed(video.channel_id, limit=7)
         if v.video_id != video.video_id
     ][:6]
     state = watch_state(video=video, user=request.user, also_counted=tuple(more))
@@ -278,7 +277,8 @@ def watch(request, video_id: str):
         VideoStatus.PROCESSING,
     }
     can_manage = permissions.can_manage(request.user, video)
-    return render(
+    player = playback.video_player(video) if playable else None
+    response = render(
         request,
         "videos_app/watch.html",
         {
@@ -302,31 +302,41 @@ def watch(request, video_id: str):
             "view_url": reverse("view", args=[video.video_id])
             + "?"
             + urlencode({"t": view_token_issue(video_id=video.video_id)}),
-            "playlist_url": reverse(
-                "playlist", args=[video.video_id, video.playlist_key.rsplit("/", 1)[-1]]
-            )
-            if playable
-            else "",
+            "player": player,
             "more": _cards(more),
             "can_manage": can_manage,
             "can_moderate": can_manage,
         },
     )
+    if player:
+        playback.grant_playback(response, video)
+    return response
 
 
-@require_safe
-def playlist(request, video_id: str, name: str):
-    """An HLS playlist of a video, with signed segment URIs."""
+def _playable_video(request, video_id: str):
     try:
         video = selectors.video_for_viewer(video_id, user=request.user)
     except NotFound:
         raise Http404 from None
     if not video.playlist_key or video.status not in {VideoStatus.READY, VideoStatus.PROCESSING}:
         raise Http404
+    return video
+
+
+@require_safe
+def playlist(request, video_id: str, name: str):
+    """An HLS playlist of a video, with signed segment URIs (served from the cache)."""
+    video = _playable_video(request, video_id)
     if not playback.valid_playlist_name(name):
         raise Http404
-    # Names resolve against the master playlist's folder: hls/<id>/ for our own
-    # transcodes, the recording prefix for an IVS replay.
-    return playback.signed_playlist_response(
-        posixpath.join(posixpath.dirname(video.playlist_key), name)
-    )
+    return playback.video_playlist_response(request, video, name)
+
+
+@require_safe
+def playback_grant(request, video_id: str):
+    """Renews the CDN cookies the player reads a video with (signed-cookie mode; 204)."""
+    video = _playable_video(request, video_id)
+    response = HttpResponse(status=204)
+    response["Cache-Control"] = "no-store"
+    playback.grant_playback(response, video)
+    return response

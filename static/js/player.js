@@ -1,4 +1,9 @@
-// Watch page: hls.js plays the signed HLS playlists; a menu picks the quality.
+// Watch page: hls.js plays the HLS playlists; a menu picks the quality.
+//
+// What lets the browser read the segments expires: signed URLs in the playlists, or (in
+// production) the CDN cookies, which the page renews while it is open. hls.js never
+// reloads a finished playlist, so when a segment is refused the player loads the source
+// again (fresh signatures, renewed cookies) and carries on where the viewer was.
 (function () {
   "use strict";
   const container = document.getElementById("player");
@@ -6,6 +11,10 @@
   const video = document.getElementById("video");
   const quality = document.getElementById("quality");
   const src = container.dataset.src;
+  // Signed-cookie mode: playlists and segments come from the CDN with the cookies.
+  const refreshUrl = container.dataset.refreshUrl || "";
+  const refreshMs = Number(container.dataset.refreshS || 0) * 1000;
+  const RELOAD_AT_MOST_EVERY_MS = 10000;
 
   // A view counts when playback starts, once per page (the server dedupes per 30 min).
   let viewSent = false;
@@ -21,12 +30,36 @@
     }).catch(function () {});
   });
 
+  let renewedAt = Date.now();
+  function renewGrant() {
+    if (!refreshUrl) return Promise.resolve();
+    return fetch(refreshUrl, { credentials: "same-origin", cache: "no-store" })
+      .then(function () {
+        renewedAt = Date.now();
+      })
+      .catch(function () {});
+  }
+  if (refreshUrl && refreshMs > 0) {
+    window.setInterval(renewGrant, refreshMs);
+    // Timers stall in background tabs and on sleeping laptops: renew on coming back too.
+    document.addEventListener("visibilitychange", function () {
+      if (!document.hidden && Date.now() - renewedAt >= refreshMs) renewGrant();
+    });
+  }
+
   if (window.Hls && window.Hls.isSupported()) {
-    const hls = new window.Hls({ capLevelToPlayerSize: false });
+    const Hls = window.Hls;
+    const config = { capLevelToPlayerSize: false };
+    if (refreshUrl) {
+      config.xhrSetup = function (xhr) {
+        xhr.withCredentials = true;
+      };
+    }
+    const hls = new Hls(config);
     window.videoPlayer = hls;
     hls.loadSource(src);
     hls.attachMedia(video);
-    hls.on(window.Hls.Events.MANIFEST_PARSED, function (_event, data) {
+    hls.on(Hls.Events.MANIFEST_PARSED, function (_event, data) {
       quality.innerHTML = "";
       const auto = document.createElement("option");
       auto.value = "-1";
@@ -43,11 +76,35 @@
     quality.addEventListener("change", function () {
       hls.currentLevel = Number(quality.value);
     });
-    hls.on(window.Hls.Events.ERROR, function (_event, data) {
-      if (data.fatal && data.type === window.Hls.ErrorTypes.NETWORK_ERROR) hls.startLoad();
-      else if (data.fatal && data.type === window.Hls.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();
+
+    let reloadedAt = 0;
+    // Fresh playlists from where the viewer is; false when one was just tried.
+    function reloadSource() {
+      if (Date.now() - reloadedAt < RELOAD_AT_MOST_EVERY_MS) return false;
+      reloadedAt = Date.now();
+      const resumeAt = video.currentTime;
+      const wasPlaying = !video.paused;
+      renewGrant().then(function () {
+        hls.config.startPosition = resumeAt;
+        hls.loadSource(src); // re-attaches the media element, which pauses it
+        if (wasPlaying) {
+          hls.once(Hls.Events.MANIFEST_PARSED, function () {
+            video.play().catch(function () {});
+          });
+        }
+      });
+      return true;
+    }
+
+    hls.on(Hls.Events.ERROR, function (_event, data) {
+      const network = data.type === Hls.ErrorTypes.NETWORK_ERROR;
+      const refused = Boolean(data.response && data.response.code === 403);
+      // Expired: a 403, or (the storage's error without CORS headers) a fatal load error.
+      if (network && (refused || data.fatal) && reloadSource()) return;
+      if (data.fatal && network) hls.startLoad();
+      else if (data.fatal && data.type === Hls.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();
     });
   } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
-    video.src = src; // Safari plays HLS natively
+    video.src = src; // Safari plays HLS natively (with the CDN cookies in production)
   }
 })();
