@@ -124,22 +124,14 @@ def public_feed(*, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:
     if cursor is None:
         remembered = recent.feed_first_page.get(str(limit))
         if remembered is not MISSING:
+            # The same objects for every request of the TTL: pages only read them
+            # (turning 20 items back into objects cost more than the rest of the page).
             items, next_cursor = remembered
-            return Page(items=[_with_counts_from(raw) for raw in items], next_cursor=next_cursor)
+            return Page(items=list(items), next_cursor=next_cursor)
     page = _public_feed_page(cursor=cursor, limit=limit)
     if cursor is None:
-        recent.feed_first_page.set(
-            str(limit),
-            ([(v.serialize(), v.counts) for v in page.items], page.next_cursor),
-        )
+        recent.feed_first_page.set(str(limit), (tuple(page.items), page.next_cursor))
     return page
-
-
-def _with_counts_from(remembered) -> Video:
-    raw, counts = remembered
-    video = Video.from_raw_data(raw)
-    video.counts = counts
-    return video
 
 
 def _public_feed_page(*, cursor: str | None, limit: int) -> Page:
