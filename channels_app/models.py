@@ -11,7 +11,9 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from channels_app import recent
 from videoplatform.dynamodb import ExpiresAtAttribute, base_meta, register
+from videoplatform.local_cache import ForgetsOnWrite
 
 
 class Role(StrEnum):
@@ -77,8 +79,11 @@ class ChannelOwnerIndex(GlobalSecondaryIndex):
 
 
 @register
-class Channel(Model):
+class Channel(ForgetsOnWrite, Model):
     Meta = base_meta("Channels")
+
+    def forget_recent(self) -> None:
+        recent.by_handle.discard(getattr(self, "handle", None) or "")
 
     channel_id = UnicodeAttribute(hash_key=True)
     owner_user_id = UnicodeAttribute()

@@ -1,5 +1,6 @@
 """Reads for users and channels."""
 
+from channels_app import recent
 from channels_app.models import Channel, User
 from videoplatform.dynamodb import item_or_none
 from videoplatform.local_cache import MISSING, LocalCache
@@ -40,8 +41,14 @@ def channel_get_by_handle(handle: str, *, with_counts: bool = False) -> Channel 
     handle = (handle or "").strip().lstrip("@").lower()
     if not handle or len(handle) > 30:
         return None
-    claim = item_or_none(UniqueClaim, f"handle#{handle}")
-    channel = channel_get(claim.owner_id) if claim else None
+    raw = recent.by_handle.get(handle)
+    if raw is MISSING:
+        claim = item_or_none(UniqueClaim, f"handle#{handle}")
+        channel = channel_get(claim.owner_id) if claim else None
+        if channel is not None:
+            recent.by_handle.set(handle, channel.serialize())
+    else:
+        channel = Channel.from_raw_data(raw)
     if channel is not None and with_counts:
         channel.counts = channel_counts(channel.channel_id)
     return channel

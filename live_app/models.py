@@ -6,7 +6,9 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from live_app import recent
 from videoplatform.dynamodb import base_meta, register, sharded_key
+from videoplatform.local_cache import ForgetsOnWrite
 
 
 class LiveStatus(StrEnum):
@@ -60,8 +62,11 @@ class LiveStateIndex(GlobalSecondaryIndex):
 
 
 @register
-class LivestreamSession(Model):
+class LivestreamSession(ForgetsOnWrite, Model):
     Meta = base_meta("LivestreamSessions")
+
+    def forget_recent(self) -> None:
+        recent.live_by_channel.discard(getattr(self, "channel_id", None) or "")
 
     stream_id = UnicodeAttribute(hash_key=True)
     channel_id = UnicodeAttribute()

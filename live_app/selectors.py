@@ -1,7 +1,9 @@
 """Reads for live sessions."""
 
+from live_app import recent
 from live_app.models import LIVE_SHARDS, LiveStatus, LivestreamSession
 from videoplatform.dynamodb import all_shards, item_or_none
+from videoplatform.local_cache import MISSING
 from videoplatform.pagination import Page, merged_page, query_page
 
 
@@ -14,7 +16,17 @@ def sessions_for_owner(user_id: str, *, cursor: str | None = None, limit: int = 
 
 
 def live_now(channel_id: str) -> LivestreamSession | None:
-    """The channel's session that is live, if any (the newest few are enough)."""
+    """The channel's session that is live, if any (the newest few are enough); kept a
+    few seconds per process (``recent``)."""
+    remembered = recent.live_by_channel.get(channel_id)
+    if remembered is not MISSING:
+        return LivestreamSession.from_raw_data(remembered) if remembered else None
+    session = _live_now(channel_id)
+    recent.live_by_channel.set(channel_id, session.serialize() if session else None)
+    return session
+
+
+def _live_now(channel_id: str) -> LivestreamSession | None:
     for session in LivestreamSession.channel_index.query(
         channel_id, scan_index_forward=False, limit=5, page_size=5
     ):

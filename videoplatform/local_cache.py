@@ -53,3 +53,29 @@ class LocalCache:
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+
+
+class ForgetsOnWrite:
+    """Model mixin: every write of an item (save, update, delete) calls its
+    ``forget_recent()`` afterwards, so what this process remembers of it goes too."""
+
+    def forget_recent(self) -> None:
+        raise NotImplementedError
+
+    def save(self, *args, **kwargs):
+        try:
+            return super().save(*args, **kwargs)
+        finally:
+            self.forget_recent()
+
+    def update(self, *args, **kwargs):
+        try:
+            return super().update(*args, **kwargs)
+        finally:
+            self.forget_recent()
+
+    def delete(self, *args, **kwargs):
+        try:
+            return super().delete(*args, **kwargs)
+        finally:
+            self.forget_recent()

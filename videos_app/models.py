@@ -12,6 +12,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjec
 from pynamodb.models import Model
 
 from videoplatform.dynamodb import base_meta, register, sharded_key
+from videoplatform.local_cache import ForgetsOnWrite
 from videos_app import recent
 
 
@@ -117,7 +118,7 @@ class VideoPendingIndex(GlobalSecondaryIndex):
 
 
 @register
-class Video(Model):
+class Video(ForgetsOnWrite, Model):
     Meta = base_meta("Videos")
 
     video_id = UnicodeAttribute(hash_key=True)
@@ -175,24 +176,8 @@ class Video(Model):
     # Counts live in the Tallies table; selectors that read them attach them here.
     counts = None
 
-    # Every write forgets what this process remembers of the video for its viewers.
-    def save(self, *args, **kwargs):
-        try:
-            return super().save(*args, **kwargs)
-        finally:
-            recent.forget(self.video_id, self.channel_id)
-
-    def update(self, *args, **kwargs):
-        try:
-            return super().update(*args, **kwargs)
-        finally:
-            recent.forget(self.video_id, getattr(self, "channel_id", None))
-
-    def delete(self, *args, **kwargs):
-        try:
-            return super().delete(*args, **kwargs)
-        finally:
-            recent.forget(self.video_id, getattr(self, "channel_id", None))
+    def forget_recent(self) -> None:
+        recent.forget(self.video_id, getattr(self, "channel_id", None))
 
     @property
     def view_count(self) -> int:

@@ -8,6 +8,8 @@ from videoplatform.local_cache import LocalCache
 
 videos = LocalCache("VIDEO_CACHE_S")
 channel_newest = LocalCache("VIDEO_CACHE_S", max_items=2_000)
+# A channel page's first page of videos (with counts), the same for everyone.
+channel_first_page = LocalCache("VIDEO_CACHE_S", max_items=2_000)
 # The home page's first page, the same for everyone.
 feed_first_page = LocalCache("VIDEO_CACHE_S", max_items=4)
 
@@ -17,3 +19,4 @@ def forget(video_id: str, channel_id: str | None) -> None:
     feed_first_page.clear()
     if channel_id:
         channel_newest.discard(channel_id)
+        channel_first_page.discard(channel_id)

@@ -153,10 +153,18 @@ def channel_public_videos(
     channel_id: str, *, cursor: str | None = None, limit: int = PAGE_SIZE, counts: bool = True
 ) -> Page:
     """A channel's listed videos, newest first, with their counts (unless the caller
-    reads them in a batch of its own: ``counts=False``)."""
+    reads them in a batch of its own: ``counts=False``). The first page with counts, the
+    same for everyone, is kept a few seconds per process."""
+    shared = cursor is None and counts
+    if shared:
+        remembered = recent.channel_first_page.get(channel_id)
+        if remembered is not MISSING and remembered[0] == limit:
+            return Page(items=list(remembered[1]), next_cursor=remembered[2])
     page = query_page(Video.channel_public_index, channel_id, limit=limit, cursor=cursor)
     if counts:
         page.items = with_counts(page.items)
+    if shared:
+        recent.channel_first_page.set(channel_id, (limit, tuple(page.items), page.next_cursor))
     return page
 
 

@@ -4,6 +4,11 @@ this process shows at once."""
 
 from django.test import Client
 
+from channels_app.selectors import channel_get, user_get
+from channels_app.services import channel_update
+from live_app.models import LiveStatus, LivestreamSession
+from live_app.selectors import live_now
+from live_app.services import live_session_create
 from social_app.tests.factories import make_ready_video
 from videoplatform.testing.requests import count_dynamodb_requests
 from videos_app import services
@@ -26,8 +31,6 @@ def test_home_feed_first_page_is_read_once_per_ttl():
 def test_a_video_published_or_edited_in_this_process_shows_at_once():
     video = make_ready_video(title="First title")
     assert video.video_id in {v.video_id for v in public_feed().items}
-    from channels_app.selectors import user_get
-
     owner = user_get(video.owner_user_id)
     video_for_viewer(video.video_id, user=owner)  # remembered
     services.video_update(
@@ -44,3 +47,27 @@ def test_the_watch_page_reads_only_what_differs_per_viewer():
     response, calls = _calls(lambda: client.get(f"/watch/{video.video_id}/"))
     assert response.status_code == 200
     assert sorted(calls) == ["BatchGetItem", "Query"]  # counts and state; the comments
+
+
+def test_a_channel_page_reads_only_its_counts_once_remembered():
+    video = make_ready_video()
+    channel = channel_get(video.channel_id)
+    client = Client()
+    client.get(f"/c/{channel.handle}/")
+    response, calls = _calls(lambda: client.get(f"/c/{channel.handle}/"))
+    assert response.status_code == 200 and video.title in response.content.decode()
+    assert calls == ["BatchGetItem"]  # the channel's counts, read fresh
+
+
+def test_a_channel_renamed_or_gone_live_in_this_process_shows_at_once():
+    video = make_ready_video()
+    channel = channel_get(video.channel_id)
+    owner = user_get(video.owner_user_id)
+    client = Client()
+    client.get(f"/c/{channel.handle}/")
+    channel_update(actor=owner, channel=channel, name="Renamed at once", description="")
+    assert "Renamed at once" in client.get(f"/c/{channel.handle}/").content.decode()
+    assert live_now(channel.channel_id) is None
+    session = live_session_create(actor=owner, channel_id=channel.channel_id, title="On air")
+    session.update(actions=[LivestreamSession.status.set(str(LiveStatus.LIVE))])
+    assert live_now(channel.channel_id).stream_id == session.stream_id
