@@ -7,14 +7,11 @@ request. Presigning a URL is not a call and is not counted.
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from botocore.client import BaseClient
-
-_lock = threading.Lock()
+from videoplatform.testing.requests import recording_aws_calls
 
 
 @dataclass
@@ -49,18 +46,12 @@ class AwsCalls:
 def count_aws_requests():
     """Yields an AwsCalls that collects every botocore API call made while the block runs."""
     counted = AwsCalls()
-    original = BaseClient._make_api_call
 
-    def counting(self, operation_name, api_params):
-        with _lock:
-            counted.calls.append((self.meta.service_model.service_name, operation_name))
-        return original(self, operation_name, api_params)
+    def record(client, operation_name):
+        counted.calls.append((client.meta.service_model.service_name, operation_name))
 
-    BaseClient._make_api_call = counting
-    try:
+    with recording_aws_calls(record):
         yield counted
-    finally:
-        BaseClient._make_api_call = original
 
 
 def page_calls(client, path: str) -> AwsCalls:

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 import requests
-from botocore.client import BaseClient
 from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
@@ -34,6 +33,7 @@ from social_app.tests.factories import make_ready_video
 from videoplatform import storage
 from videoplatform.dynamodb import now_s
 from videoplatform.events import make_event
+from videoplatform.testing.requests import recording_aws_calls
 from videos_app import services as video_services
 from videos_app.keys import raw_key
 from videos_app.models import UPLOADING, VideoStatus
@@ -61,18 +61,13 @@ def endpoints_used(service: str):
     """Collects the endpoint of every ``service`` API call (PynamoDB's and boto3's alike),
     so a drill can prove no code path went around its relay."""
     seen: set[str] = set()
-    original = BaseClient._make_api_call
 
-    def recording(self, operation_name, api_params):
-        if self.meta.service_model.service_name == service:
-            seen.add(self.meta.endpoint_url)
-        return original(self, operation_name, api_params)
+    def record(client, operation_name):
+        if client.meta.service_model.service_name == service:
+            seen.add(client.meta.endpoint_url)
 
-    BaseClient._make_api_call = recording
-    try:
+    with recording_aws_calls(record):
         yield seen
-    finally:
-        BaseClient._make_api_call = original
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
-"""Count the DynamoDB requests a block of code makes (tests and benchmarks)."""
+"""Count the AWS requests a block of code makes (tests and benchmarks)."""
 
 import threading
+from collections.abc import Callable
 from contextlib import contextmanager
 
 from botocore.client import BaseClient
@@ -9,20 +10,32 @@ _lock = threading.Lock()
 
 
 @contextmanager
-def count_dynamodb_requests():
-    """Yields a list that collects the operation name of every DynamoDB API call made
-    by any botocore client (PynamoDB's and boto3's alike) while the block runs."""
-    calls: list[str] = []
+def recording_aws_calls(record: Callable[[BaseClient, str], None]):
+    """Calls ``record(client, operation_name)`` for every API call any botocore client
+    (PynamoDB's, boto3's, django-storages') makes while the block runs."""
     original = BaseClient._make_api_call
 
-    def counting(self, operation_name, api_params):
-        if self.meta.service_model.service_name == "dynamodb":
-            with _lock:
-                calls.append(operation_name)
+    def recording(self, operation_name, api_params):
+        with _lock:
+            record(self, operation_name)
         return original(self, operation_name, api_params)
 
-    BaseClient._make_api_call = counting
+    BaseClient._make_api_call = recording
     try:
-        yield calls
+        yield
     finally:
         BaseClient._make_api_call = original
+
+
+@contextmanager
+def count_dynamodb_requests():
+    """Yields a list that collects the operation name of every DynamoDB API call made
+    by any botocore client while the block runs."""
+    calls: list[str] = []
+
+    def record(client, operation_name):
+        if client.meta.service_model.service_name == "dynamodb":
+            calls.append(operation_name)
+
+    with recording_aws_calls(record):
+        yield calls
