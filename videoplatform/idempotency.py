@@ -6,10 +6,9 @@ This module is the only writer of the RequestClaims table."""
 
 import re
 
-from pynamodb.exceptions import PutError
 from pynamodb.transactions import TransactWrite
 
-from videoplatform.dynamodb import condition_failed, now_s
+from videoplatform.dynamodb import now_s, write_once
 from videoplatform.models import RequestClaim
 
 # How long a token is remembered: far longer than any retry or double click.
@@ -48,13 +47,7 @@ def claim_once(scope: str, token: str, *, result_id: str, ttl_s: int) -> bool:
     """Claim ``<scope>#<token>`` on its own (no other write with it). False when it was
     already claimed."""
     claim = RequestClaim(claim_key(scope, token), result_id=result_id, expires_at=now_s() + ttl_s)
-    try:
-        claim.save(condition=RequestClaim.claim_id.does_not_exist())
-    except PutError as error:
-        if condition_failed(error):
-            return False
-        raise
-    return True
+    return write_once(lambda: claim.save(condition=RequestClaim.claim_id.does_not_exist()))
 
 
 def release(scope: str, token: str) -> None:
