@@ -146,6 +146,16 @@ def child_pids(parent: int) -> list[int]:
     return sorted(children)
 
 
+def workers_cpu_s(pids: list[int]) -> list[float]:
+    """CPU seconds (user + system) each process has used so far."""
+    tick = os.sysconf("SC_CLK_TCK")
+    spent = []
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        spent.append((int(fields[11]) + int(fields[12])) / tick)
+    return spent
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory of ``pid`` in MiB (VmRSS)."""
     status = Path(f"/proc/{pid}/status").read_text()

@@ -84,6 +84,7 @@ class Channel(ForgetsOnWrite, Model):
 
     def forget_recent(self) -> None:
         recent.by_handle.discard(getattr(self, "handle", None) or "")
+        recent.by_id.discard(self.channel_id)
 
     channel_id = UnicodeAttribute(hash_key=True)
     owner_user_id = UnicodeAttribute()

@@ -5,7 +5,7 @@ from channels_app.models import Channel, User
 from videoplatform.dynamodb import item_or_none
 from videoplatform.local_cache import MISSING, LocalCache
 from videoplatform.models import UniqueClaim
-from videoplatform.tallies import Counts, channel_subject, tallies_get
+from videoplatform.tallies import Counts, channel_subject, counts_shared, tallies_get
 
 # The signed-in user is read on most requests: kept a few seconds per process
 # (USER_CACHE_S). ``channels_app.accounts`` drops the entry when it writes the user, so
@@ -47,11 +47,28 @@ def channel_get_by_handle(handle: str, *, with_counts: bool = False) -> Channel 
         channel = channel_get(claim.owner_id) if claim else None
         if channel is not None:
             recent.by_handle.set(handle, channel.serialize())
+        else:
+            recent.by_handle.discard(handle)
     else:
         channel = Channel.from_raw_data(raw)
     if channel is not None and with_counts:
-        channel.counts = channel_counts(channel.channel_id)
+        subject = channel_subject(channel.channel_id)
+        channel.counts = counts_shared([subject])[subject]
     return channel
+
+
+def channel_remembered(channel_id: str) -> Channel | None:
+    """The channel as this process last read it for everyone, while fresh; else None."""
+    entry = recent.by_id.get_entry(channel_id)
+    if entry is MISSING:
+        return None
+    channel = Channel.from_raw_data(entry[0])
+    channel.remembered_as = entry[1]
+    return channel
+
+
+def channel_remember(channel: Channel) -> None:
+    channel.remembered_as = recent.by_id.set(channel.channel_id, channel.serialize())
 
 
 def channel_counts(channel_id: str, *, consistent: bool = False) -> Counts:

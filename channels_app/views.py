@@ -19,6 +19,7 @@ from social_app.selectors import subscription_get
 from videoplatform.errors import ApplicationError, PermissionDenied, RateLimited
 from videoplatform.http import client_ip, error_page, form_error, safe_next
 from videoplatform.storage import media_url
+from videos_app.cards import video_grid
 from videos_app.selectors import channel_public_videos
 
 logger = logging.getLogger(__name__)
@@ -296,11 +297,12 @@ def channel_page(request, handle: str):
             "avatar_url": media_url(channel.avatar_key),
             "banner_url": media_url(channel.banner_key),
             "page": page,
-            "cards": [(video, media_url(video.poster_key)) for video in page.items],
+            "grid": video_grid(page),
             "live": live,
             "subscribed": subscription is not None,
             "notify": subscription.notify if subscription else None,
             "subscriber_count": channel.subscriber_count,
+            "anonymous": not user.is_authenticated,
             "is_own_channel": user.is_authenticated and user.user_id == channel.owner_user_id,
             "can_edit": user.is_authenticated
             and (user.user_id == channel.owner_user_id or user.is_staff),

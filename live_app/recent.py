@@ -4,4 +4,4 @@ entry in this process; other processes see a stream start or end within the TTL.
 
 from videoplatform.local_cache import LocalCache
 
-live_by_channel = LocalCache("VIDEO_CACHE_S", max_items=2_000)
+live_by_channel = LocalCache("VIDEO_CACHE_S", max_items=2_000, single_refresh=True)

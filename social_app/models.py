@@ -17,7 +17,9 @@ from pynamodb.indexes import (
 )
 from pynamodb.models import Model
 
+from social_app import recent
 from videoplatform.dynamodb import ExpiresAtAttribute, base_meta, register, sharded_key
+from videoplatform.local_cache import ForgetsOnWrite
 
 
 class CommentUserIndex(GlobalSecondaryIndex):
@@ -32,7 +34,7 @@ class CommentUserIndex(GlobalSecondaryIndex):
 
 
 @register
-class Comment(Model):
+class Comment(ForgetsOnWrite, Model):
     """Comment ids sort by time: a top-level comment's id is a ULID, a reply's id is
     ``<parent ULID>.<reply ULID>``, so a thread is contiguous in the partition and one
     Query returns whole threads, newest thread first."""
@@ -54,6 +56,9 @@ class Comment(Model):
     removed_reason = UnicodeAttribute(null=True)
 
     user_index = CommentUserIndex()
+
+    def forget_recent(self) -> None:
+        recent.forget_comments(self.video_id)
 
 
 class LikeUserIndex(GlobalSecondaryIndex):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
 
+from social_app import recent
 from social_app.models import FeedEntry, Notification
 from videoplatform.aws import dynamodb_client
 from videoplatform.dynamodb import condition_failed, contended, key_usable, new_ulid, now_s
@@ -90,7 +91,10 @@ MARK_ALL_READ_MAX = 200
 
 def notification_create(*, user_id: str, kind: str, text: str, link: str = "") -> Notification:
     item = _notification(user_id, kind=kind, text=text, link=link)
-    item.save(condition=Notification.notification_id.does_not_exist())
+    try:
+        item.save(condition=Notification.notification_id.does_not_exist())
+    finally:
+        recent.forget_unread(user_id)
     return item
 
 
@@ -109,6 +113,8 @@ def notification_mark_read(*, user, notification_id: str) -> Notification:
         if condition_failed(error):
             raise NotFound("That notification does not exist.") from None
         raise
+    finally:
+        recent.forget_unread(user.user_id)
     item.refresh()
     return item
 
@@ -118,11 +124,14 @@ def notifications_mark_all_read(*, user) -> int:
     # The sparse unread index holds only unread ones: this reads nothing already read.
     keys = list(Notification.unread_index.query(user.user_id, limit=MARK_ALL_READ_MAX))
     unread = Notification.batch_get([(user.user_id, key.notification_id) for key in keys])
-    with Notification.batch_write() as batch:
-        for item in unread:
-            item.read = True
-            item.unread_user_id = None
-            batch.save(item)
+    try:
+        with Notification.batch_write() as batch:
+            for item in unread:
+                item.read = True
+                item.unread_user_id = None
+                batch.save(item)
+    finally:
+        recent.forget_unread(user.user_id)
     return len(keys)
 
 
@@ -248,7 +257,14 @@ def fanout_page_deliver(*, delivery: FanoutDelivery, subscribers: Sequence[Subsc
     fixed by the job and the subscriber, so writing a page again changes nothing.
     Returns the number of BatchWriteItem requests (at least ceil(items / 25)); raises
     FanoutDeliveryError when some items stayed unprocessed."""
-    items = _fanout_items(delivery, subscribers)
+    try:
+        return _deliver(_fanout_items(delivery, subscribers))
+    finally:
+        for subscriber in subscribers:
+            recent.forget_unread(subscriber.user_id)
+
+
+def _deliver(items: list[dict]) -> int:
     chunks = [items[i : i + BATCH_ITEMS] for i in range(0, len(items), BATCH_ITEMS)]
     # Made here, not in the writer threads: the first calls of the (cached) getter from
     # several threads at once would each build a client, about 11 MB apiece.

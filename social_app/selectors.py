@@ -5,6 +5,8 @@ import time
 from dataclasses import dataclass, field
 
 from channels_app.models import Channel
+from channels_app.selectors import channel_remember, channel_remembered
+from social_app import recent
 from social_app.models import (
     AUDIT_SHARDS,
     QUEUE,
@@ -21,12 +23,15 @@ from social_app.models import (
 )
 from videoplatform.aws import dynamodb_client
 from videoplatform.dynamodb import all_shards, item_or_none
+from videoplatform.local_cache import MISSING
 from videoplatform.models import Tally
 from videoplatform.pagination import Page, decode_cursor, encode_cursor, merged_page, query_page
 from videoplatform.tallies import (
     Counts,
     channel_subject,
     counts_from_items,
+    counts_remember,
+    counts_remembered,
     tally_keys,
     video_subject,
 )
@@ -44,16 +49,24 @@ class WatchState:
     subscription: Subscription | None = None
 
 
-def watch_state(*, video: Video, user, also_counted: tuple[Video, ...] = ()) -> WatchState:
-    """Channel, the counts of the video, its channel and ``also_counted`` (the videos
-    listed beside it), like state and subscription state in ONE BatchGetItem. The counts
-    are attached to the videos and the channel."""
-    counted = [video, *also_counted]
-    tallies = [key for v in counted for key in tally_keys(video_subject(v.video_id))]
-    request = {
-        Channel.Meta.table_name: {"Keys": [{"channel_id": {"S": video.channel_id}}]},
-        Tally.Meta.table_name: {"Keys": tallies + tally_keys(channel_subject(video.channel_id))},
-    }
+def watch_state(*, video: Video, user) -> WatchState:
+    """The channel, the counts of the video and its channel, and (signed in) the like
+    and subscription state, with the counts attached to the video and the channel.
+
+    What every viewer sees (the channel and the counts) comes from this process's
+    memory while fresh; everything else is ONE BatchGetItem: the like and subscription
+    state of a signed-in viewer, plus whatever was not remembered. An anonymous view of
+    a remembered video reads nothing."""
+    video_key, channel_key = video_subject(video.video_id), channel_subject(video.channel_id)
+    channel = channel_remembered(video.channel_id)
+    counts = {s: c for s in (video_key, channel_key) if (c := counts_remembered(s)) is not None}
+    request: dict[str, dict] = {}
+    if channel is None:
+        request[Channel.Meta.table_name] = {"Keys": [{"channel_id": {"S": video.channel_id}}]}
+    missing_counts = [s for s in (video_key, channel_key) if s not in counts]
+    if missing_counts:
+        keys = [key for subject in missing_counts for key in tally_keys(subject)]
+        request[Tally.Meta.table_name] = {"Keys": keys}
     signed_in = getattr(user, "is_authenticated", False)
     if signed_in:
         request[Like.Meta.table_name] = {
@@ -62,6 +75,27 @@ def watch_state(*, video: Video, user, also_counted: tuple[Video, ...] = ()) -> 
         request[Subscription.Meta.table_name] = {
             "Keys": [{"user_id": {"S": user.user_id}, "channel_id": {"S": video.channel_id}}]
         }
+    found = _batch_get(request) if request else {}
+    if channel is None and (channels := found.get(Channel.Meta.table_name)):
+        channel = Channel.from_raw_data(channels[0])
+        channel_remember(channel)
+    if missing_counts:
+        read = counts_from_items(found.get(Tally.Meta.table_name, []))
+        read = {subject: read.get(subject, Counts()) for subject in missing_counts}
+        counts_remember(read)
+        counts.update(read)
+    video.counts = counts[video_key]
+    if channel is not None:
+        channel.counts = counts[channel_key]
+    subscriptions = found.get(Subscription.Meta.table_name, [])
+    return WatchState(
+        channel=channel,
+        liked=bool(found.get(Like.Meta.table_name)),
+        subscription=Subscription.from_raw_data(subscriptions[0]) if subscriptions else None,
+    )
+
+
+def _batch_get(request: dict) -> dict[str, list[dict]]:
     response = dynamodb_client().batch_get_item(RequestItems=request)
     found = response.get("Responses", {})
     # Unprocessed keys are rare (throttling); read those few individually.
@@ -70,19 +104,7 @@ def watch_state(*, video: Video, user, also_counted: tuple[Video, ...] = ()) -> 
             item = dynamodb_client().get_item(TableName=table, Key=key).get("Item")
             if item:
                 found.setdefault(table, []).append(item)
-    channels = found.get(Channel.Meta.table_name, [])
-    subscriptions = found.get(Subscription.Meta.table_name, [])
-    counts = counts_from_items(found.get(Tally.Meta.table_name, []))
-    channel = Channel.from_raw_data(channels[0]) if channels else None
-    for each in counted:
-        each.counts = counts.get(video_subject(each.video_id), Counts())
-    if channel is not None:
-        channel.counts = counts.get(channel_subject(channel.channel_id), Counts())
-    return WatchState(
-        channel=channel,
-        liked=bool(found.get(Like.Meta.table_name)),
-        subscription=Subscription.from_raw_data(subscriptions[0]) if subscriptions else None,
-    )
+    return found
 
 
 def subscription_get(*, user, channel_id: str) -> Subscription | None:
@@ -105,11 +127,26 @@ class Thread:
 class CommentsPage:
     threads: list[Thread]
     next_cursor: str | None
+    # HTML rendered from the page while this process remembers it (social_app.recent).
+    fragments: dict = field(default_factory=dict, compare=False, repr=False)
+    remembered_as: int | None = None
 
 
 def comments_page(
     video_id: str, *, cursor: str | None = None, limit: int = COMMENTS_PAGE
 ) -> CommentsPage:
+    """A page of comment threads. The first page, the same for everyone, is kept a few
+    seconds per process (``recent``), with what was rendered from it; callers only read it."""
+    if cursor is not None or limit != COMMENTS_PAGE:
+        return _comments_page(video_id, cursor=cursor, limit=limit)
+    page = recent.comments_first_page.get(video_id)
+    if page is MISSING:
+        page = _comments_page(video_id, cursor=None, limit=limit)
+        page.remembered_as = recent.comments_first_page.set(video_id, page)
+    return page
+
+
+def _comments_page(video_id: str, *, cursor: str | None, limit: int) -> CommentsPage:
     """One Query: whole threads, newest thread first, replies oldest first under each.
 
     Thread items are contiguous (a reply's id starts with its parent's), and in
@@ -196,7 +233,16 @@ UNREAD_CAP = 99
 
 def unread_count(*, user) -> int:
     """Unread notifications, counted up to 99 ("99+") in one Query of the sparse unread
-    index (at most UNREAD_CAP + 1 keys), however many notifications the user has."""
+    index (at most UNREAD_CAP + 1 keys), however many notifications the user has; from
+    this process's memory for a few seconds after (``recent.unread_counts``)."""
+    count = recent.unread_counts.get(user.user_id)
+    if count is MISSING:
+        count = _unread_count(user.user_id)
+        recent.unread_counts.set(user.user_id, count)
+    return count
+
+
+def _unread_count(user_id: str) -> int:
     response = dynamodb_client().query(
         TableName=Notification.Meta.table_name,
         IndexName=Notification.unread_index.Meta.index_name,
@@ -204,7 +250,7 @@ def unread_count(*, user) -> int:
         # Limit bounds the keys read (one page); the filter drops expired ones among them.
         FilterExpression="expires_at > :now",
         ExpressionAttributeValues={
-            ":user": {"S": user.user_id},
+            ":user": {"S": user_id},
             ":now": {"N": str(int(time.time()))},
         },
         Select="COUNT",

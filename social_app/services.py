@@ -80,9 +80,12 @@ def like_set(*, user, video_id: str, liked: bool) -> tuple[bool, int]:
 
 
 def _save_claimed(comment: Comment, *, scope: str, token: str) -> None:
-    with transaction() as tx:
-        claim_in(tx, scope=scope, token=token, result_id=comment.comment_id)
-        tx.save(comment, condition=Comment.comment_id.does_not_exist())
+    try:
+        with transaction() as tx:
+            claim_in(tx, scope=scope, token=token, result_id=comment.comment_id)
+            tx.save(comment, condition=Comment.comment_id.does_not_exist())
+    finally:
+        comment.forget_recent()  # a transaction write is not the model's own save
 
 
 def _comment_from_claim(video_id: str, scope: str, token: str) -> Comment | None:
@@ -101,10 +104,11 @@ def comment_post(
     """Post a comment, or a reply to a top-level comment (one level of replies).
 
     ``client_token`` (one per rendered form) makes the post idempotent: the same form
-    sent twice, even at the same moment, makes one comment and both answers show it."""
+    sent twice, even at the same moment, makes one comment and both answers show it. The
+    claim is per reply target, so the reply forms of one page may share a token."""
     require_active(user, "comment")
     token = valid_token(client_token)
-    scope = f"comment#{user.user_id}#{video_id}"
+    scope = f"comment#{user.user_id}#{video_id}#{(parent_id or '')[:80]}"
     if token and (earlier := _comment_from_claim(video_id, scope, token)) is not None:
         return earlier
     video = _viewable_video(user, video_id)

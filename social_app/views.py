@@ -1,5 +1,7 @@
 """Likes, comments, subscriptions, feeds, notifications and view counts."""
 
+import secrets
+
 from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -11,10 +13,11 @@ from channels_app.auth.sessions import login_required
 from channels_app.selectors import channel_get_by_handle
 from social_app import notifications as notification_services
 from social_app import selectors, services, staff_actions
+from social_app.comment_fragments import comment_threads, viewer_kind
 from social_app.view_tokens import view_token_viewer
 from videoplatform.errors import ApplicationError, NotFound, PermissionDenied, RateLimited
 from videoplatform.http import error_page
-from videoplatform.storage import media_url
+from videos_app.cards import video_grid
 from videos_app.selectors import video_for_viewer
 
 
@@ -79,10 +82,18 @@ def comment_create(request, video_id: str):
 def _comments_partial(request, video_id: str):
     video = video_for_viewer(video_id, user=request.user, with_counts=True)
     page = selectors.comments_page(video_id)
+    can_manage = _can_moderate(request.user, video)
     return render(
         request,
         "social_app/_comments.html",
-        {"video": video, "comments": page, "can_moderate": _can_moderate(request.user, video)},
+        {
+            "video": video,
+            "kind": viewer_kind(request.user, can_manage=can_manage),
+            "comment_token": secrets.token_urlsafe(18),
+            "comment_threads": comment_threads(
+                request, video=video, page=page, can_manage=can_manage
+            ),
+        },
     )
 
 
@@ -101,11 +112,10 @@ def comments_more(request, video_id: str):
     except NotFound:
         raise Http404 from None
     page = selectors.comments_page(video_id, cursor=request.GET.get("after"))
-    return render(
-        request,
-        "social_app/_comment_threads.html",
-        {"video": video, "comments": page, "can_moderate": _can_moderate(request.user, video)},
+    threads = comment_threads(
+        request, video=video, page=page, can_manage=_can_moderate(request.user, video)
     )
+    return HttpResponse(threads)
 
 
 @login_required
@@ -214,9 +224,10 @@ def view(request, video_id: str):
 def subscription_feed(request):
     """Newest videos from the channels you follow."""
     page = selectors.subscription_feed(user=request.user, cursor=request.GET.get("after"))
-    cards = [(video, media_url(video.poster_key)) for video in page.items]
     return render(
-        request, "social_app/feed.html", {"page": page, "cards": cards, "heading": "Subscriptions"}
+        request,
+        "social_app/feed.html",
+        {"page": page, "grid": video_grid(page), "heading": "Subscriptions"},
     )
 
 
@@ -225,9 +236,10 @@ def subscription_feed(request):
 def liked_videos(request):
     """Videos you liked."""
     page = selectors.liked_videos(user=request.user, cursor=request.GET.get("after"))
-    cards = [(video, media_url(video.poster_key)) for video in page.items]
     return render(
-        request, "social_app/feed.html", {"page": page, "cards": cards, "heading": "Liked videos"}
+        request,
+        "social_app/feed.html",
+        {"page": page, "grid": video_grid(page), "heading": "Liked videos"},
     )
 
 

@@ -35,6 +35,11 @@ def decode_cursor(cursor: str | None, *, scope: str = "", max_length: int = 2000
 class Page:
     items: list = field(default_factory=list)
     next_cursor: str | None = None
+    # HTML rendered from this page (videoplatform.fragments): a page a process remembers
+    # for every viewer carries what was rendered from it for as long as it is remembered.
+    fragments: dict = field(default_factory=dict, compare=False, repr=False)
+    # The serial it is remembered under (videoplatform.local_cache), None if it is not.
+    remembered_as: int | None = None
 
 
 def query_page(

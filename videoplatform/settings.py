@@ -118,6 +118,10 @@ USER_CACHE_S = env_int("USER_CACHE_S", 5)
 # Seconds a process shows viewers a video (and its channel's newest videos) from memory;
 # an edit, removal or ban made by another process reaches its watch pages within this.
 VIDEO_CACHE_S = env_int("VIDEO_CACHE_S", 3)
+# Seconds a process answers a user's unread count from memory (the bell polls every
+# 20 s per tab; several tabs of one person share one read). Marking read in this
+# process shows at once; a new notification shows within this plus the poll interval.
+BELL_CACHE_S = env_int("BELL_CACHE_S", 5)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"

@@ -8,6 +8,11 @@ Comment, a Subscription, a view marker) is written first with its own condition,
 the count moves only when that write changed something, so a repeat never counts
 twice. Should the process die between the two, ``tally_set`` re-derives the count from
 the items (``reconcile_counts``).
+
+Counts shown to every viewer (a watch page, a channel page) are kept a few seconds per
+process (VIDEO_CACHE_S, ``counts_shared``). A like, comment or subscription counted in
+this process drops its subject's entry at once; views, which a busy video adds many
+times a second, show within the TTL.
 """
 
 import random
@@ -15,9 +20,12 @@ from dataclasses import dataclass
 
 from videoplatform.aws import dynamodb_client
 from videoplatform.dynamodb import retry_contended
+from videoplatform.local_cache import MISSING, LocalCache
 from videoplatform.models import TALLY_SHARDS, Tally
 
 NAMES = ("views", "likes", "comments", "subscribers", "videos")
+
+_recent = LocalCache("VIDEO_CACHE_S", max_items=20_000, single_refresh=True)
 
 
 @dataclass(frozen=True)
@@ -57,7 +65,11 @@ def tally_add(subject: str, **deltas: int) -> None:
         return
     item = Tally(f"{subject}#{random.randrange(TALLY_SHARDS)}")
     actions = [getattr(Tally, name).add(value) for name, value in deltas.items()]
-    retry_contended(lambda: item.update(actions=actions))
+    try:
+        retry_contended(lambda: item.update(actions=actions))
+    finally:
+        if set(deltas) != {"views"}:
+            _recent.discard(subject)
 
 
 def counts_from_items(items: list[dict]) -> dict[str, Counts]:
@@ -98,3 +110,27 @@ def tally_set(subject: str, name: str, value: int) -> int:
     if difference:
         tally_add(subject, **{name: difference})
     return difference
+
+
+def counts_remembered(subject: str) -> Counts | None:
+    """The subject's counts as this process last read them, while fresh; else None."""
+    found = _recent.get(subject)
+    return None if found is MISSING else found
+
+
+def counts_remember(counts: dict[str, Counts]) -> None:
+    """Keep counts read by a caller's own BatchGetItem (see ``counts_remembered``)."""
+    for subject, value in counts.items():
+        _recent.set(subject, value)
+
+
+def counts_shared(subjects: list[str]) -> dict[str, Counts]:
+    """Counts as every viewer sees them: from this process's memory while fresh, the
+    rest in one read (``tallies_get``)."""
+    found = {subject: counts_remembered(subject) for subject in dict.fromkeys(subjects)}
+    missing = [subject for subject, value in found.items() if value is None]
+    if missing:
+        read = tallies_get(missing)
+        counts_remember(read)
+        found.update(read)
+    return found

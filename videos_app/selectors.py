@@ -40,13 +40,17 @@ def video_get(
 
 def _recent_video(video_id: str) -> Video | None:
     """The video as every viewer sees it, from this process's memory while fresh."""
-    raw = recent.videos.get(video_id)
-    if raw is MISSING:
+    entry = recent.videos.get_entry(video_id)
+    if entry is MISSING:
         video = video_get(video_id)
         if video is not None:
-            recent.videos.set(video_id, video.serialize())
+            video.remembered_as = recent.videos.set(video_id, video.serialize())
+        else:
+            recent.videos.discard(video_id)
         return video
-    return Video.from_raw_data(raw)
+    video = Video.from_raw_data(entry[0])
+    video.remembered_as = entry[1]
+    return video
 
 
 def video_for_viewer(video_id: str, *, user, with_counts: bool = False) -> Video:
@@ -124,14 +128,24 @@ def public_feed(*, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:
     if cursor is None:
         remembered = recent.feed_first_page.get(str(limit))
         if remembered is not MISSING:
-            # The same objects for every request of the TTL: pages only read them
-            # (turning 20 items back into objects cost more than the rest of the page).
-            items, next_cursor = remembered
-            return Page(items=list(items), next_cursor=next_cursor)
+            # The same objects (and fragments rendered from them) for every request of
+            # the TTL: pages only read them.
+            return _shared_copy(remembered)
     page = _public_feed_page(cursor=cursor, limit=limit)
     if cursor is None:
-        recent.feed_first_page.set(str(limit), (tuple(page.items), page.next_cursor))
+        page.remembered_as = recent.feed_first_page.set(str(limit), page)
+        return _shared_copy(page)
     return page
+
+
+def _shared_copy(page: Page) -> Page:
+    """A remembered page for one request: its own list, the shared items and fragments."""
+    return Page(
+        items=list(page.items),
+        next_cursor=page.next_cursor,
+        fragments=page.fragments,
+        remembered_as=page.remembered_as,
+    )
 
 
 def _public_feed_page(*, cursor: str | None, limit: int) -> Page:
@@ -159,24 +173,14 @@ def channel_public_videos(
     if shared:
         remembered = recent.channel_first_page.get(channel_id)
         if remembered is not MISSING and remembered[0] == limit:
-            return Page(items=list(remembered[1]), next_cursor=remembered[2])
+            return _shared_copy(remembered[1])
     page = query_page(Video.channel_public_index, channel_id, limit=limit, cursor=cursor)
     if counts:
         page.items = with_counts(page.items)
     if shared:
-        recent.channel_first_page.set(channel_id, (limit, tuple(page.items), page.next_cursor))
+        page.remembered_as = recent.channel_first_page.set(channel_id, (limit, page))
+        return _shared_copy(page)
     return page
-
-
-def channel_newest_listed(channel_id: str, *, limit: int) -> list[Video]:
-    """A channel's newest listed videos without counts (the watch page's "more from this
-    channel", read in the page's own batch), from this process's memory while fresh."""
-    remembered = recent.channel_newest.get(channel_id)
-    if remembered is MISSING or remembered[0] != limit:
-        items = query_page(Video.channel_public_index, channel_id, limit=limit, cursor=None).items
-        recent.channel_newest.set(channel_id, (limit, [v.serialize() for v in items]))
-        return items
-    return [Video.from_raw_data(item) for item in remembered[1]]
 
 
 def studio_videos(user_id: str, *, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:

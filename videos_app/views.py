@@ -3,7 +3,6 @@
 import logging
 import re
 from functools import wraps
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -15,15 +14,17 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from channels_app.auth.sessions import login_required
 from channels_app.selectors import channels_for_owner
 from social_app import staff_actions
+from social_app.comment_fragments import viewer_kind
 from social_app.selectors import comments_page, watch_state
-from social_app.view_tokens import view_token_issue
 from videoplatform.errors import ApplicationError, NotFound
 from videoplatform.http import error_page, form_error
 from videoplatform.middleware import is_dependency_down
 from videoplatform.storage import media_url
 from videos_app import permissions, playback, selectors, services
+from videos_app.cards import video_grid
 from videos_app.forms import UploadForm, VideoEditForm
 from videos_app.models import FINAL_STATUSES, VideoStatus
+from videos_app.watch_page import WatchInputs, watch_main
 
 logger = logging.getLogger(__name__)
 
@@ -50,11 +51,7 @@ def json_when_storage_down(view):
 def home(request):
     """Latest public videos."""
     page = selectors.public_feed(cursor=request.GET.get("after"))
-    return render(request, "videos_app/home.html", {"page": page, "cards": _cards(page.items)})
-
-
-def _cards(videos):
-    return [(video, media_url(video.poster_key)) for video in videos]
+    return render(request, "videos_app/home.html", {"page": page, "grid": video_grid(page)})
 
 
 @login_required
@@ -261,51 +258,36 @@ def video_retry(request, video_id: str):
 
 @require_safe
 def watch(request, video_id: str):
-    """The watch page: a fixed number of DynamoDB requests whatever the counts."""
+    """The watch page: a fixed number of DynamoDB requests whatever the counts (one
+    BatchGetItem for what differs per viewer; the rest is shared for a few seconds)."""
     try:
         video = selectors.video_for_viewer(video_id, user=request.user)
     except NotFound as error:
         return error_page(request, error)
-    more = [
-        v
-        for v in selectors.channel_newest_listed(video.channel_id, limit=7)
-        if v.video_id != video.video_id
-    ][:6]
-    state = watch_state(video=video, user=request.user, also_counted=tuple(more))
     playable = bool(video.playlist_key) and video.status in {
         VideoStatus.READY,
         VideoStatus.PROCESSING,
     }
-    can_manage = permissions.can_manage(request.user, video)
     player = playback.video_player(video) if playable else None
+    can_manage = permissions.can_manage(request.user, video)
+    inputs = WatchInputs(
+        video=video,
+        state=watch_state(video=video, user=request.user),
+        kind=viewer_kind(request.user, can_manage=can_manage),
+        comments=comments_page(video.video_id) if video.status == VideoStatus.READY else None,
+        neighbours=selectors.channel_public_videos(video.channel_id),
+        playable=playable,
+        player=player,
+        poster_url=media_url(video.poster_key),
+    )
     response = render(
         request,
         "videos_app/watch.html",
         {
             "video": video,
-            "channel": state.channel,
-            "liked": state.liked,
-            "like_count": video.like_count,
-            "subscribed": state.subscription is not None,
-            "notify": state.subscription.notify if state.subscription else None,
-            "subscriber_count": state.channel.subscriber_count if state.channel else 0,
-            "is_own_channel": bool(
-                state.channel
-                and request.user.is_authenticated
-                and state.channel.owner_user_id == request.user.user_id
-            ),
-            "comments": comments_page(video.video_id)
-            if video.status == VideoStatus.READY
-            else None,
-            "poster_url": media_url(video.poster_key),
+            "main": watch_main(request, inputs),
             "playable": playable,
-            "view_url": reverse("view", args=[video.video_id])
-            + "?"
-            + urlencode({"t": view_token_issue(video_id=video.video_id)}),
-            "player": player,
-            "more": _cards(more),
-            "can_manage": can_manage,
-            "can_moderate": can_manage,
+            "needs_csrf": playable,  # the player's view beacon is a POST
         },
     )
     if player:

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from conftest import make_user, sign_in
-from social_app import notifications
+from social_app import notifications, recent
 from social_app.models import Notification
 from social_app.selectors import unread_count
 from videoplatform.aws import dynamodb_client
@@ -28,8 +28,10 @@ def _bulk(user, n, *, read=False):
 
 
 def _bell_requests(user) -> list[str]:
+    """What one poll reads once the count is no longer remembered (a poll 20 s on)."""
     client = sign_in(Client(), user)
     client.get("/notifications/bell/", **HTMX)  # session and user read once, like a page
+    recent.forget_unread(user.user_id)
     with count_dynamodb_requests() as calls:
         assert client.get("/notifications/bell/", **HTMX).status_code == 200
     return [c for c in calls if c == "Query"]
@@ -44,9 +46,20 @@ def test_the_bell_makes_the_same_requests_at_5_and_1000_notifications():
     assert _bell_requests(few) == _bell_requests(many) == ["Query"]
 
 
+def test_a_second_tab_polling_within_the_ttl_reads_nothing():
+    user = make_user()
+    _bulk(user, 3)
+    first, second = sign_in(Client(), user), sign_in(Client(), user)
+    assert b'data-unread="3"' in first.get("/notifications/bell/", **HTMX).content
+    with count_dynamodb_requests() as calls:
+        assert b'data-unread="3"' in second.get("/notifications/bell/", **HTMX).content
+    assert "Query" not in calls
+
+
 def test_more_than_the_cap_still_one_query():
     user = make_user()
     _bulk(user, 150)
+    recent.forget_unread(user.user_id)
     with count_dynamodb_requests() as calls:
         assert unread_count(user=user) == 100  # shown as "99+"
     assert calls == ["Query"]
@@ -86,6 +99,7 @@ def test_migration_indexes_old_unread_notifications(read):
     assert unread_count(user=user) == 0
     out = io.StringIO()
     call_command("migrate_data", stdout=out)
+    recent.forget_unread(user.user_id)  # as a web process does once BELL_CACHE_S passed
     assert unread_count(user=user) == (0 if read else 1)
     again = io.StringIO()
     call_command("migrate_data", stdout=again)

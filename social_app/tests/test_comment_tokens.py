@@ -60,13 +60,35 @@ def test_another_form_or_another_person_posts_a_new_comment():
     assert sorted(c.text for c in _comments(video.video_id)) == ["One", "Three", "Two"]
 
 
-def test_every_rendered_comment_form_carries_a_fresh_token():
+def test_every_page_view_carries_fresh_tokens():
     video = make_ready_video()
     client = sign_in(Client(), make_user())
     comment_post(user=make_user(), video_id=video.video_id, text="Reply to me")
     page = client.get(reverse("watch", kwargs={"video_id": video.video_id})).content.decode()
     tokens = re.findall(r'name="client_token" value="([A-Za-z0-9_-]+)"', page)
     assert len(tokens) >= 2  # the new-comment form and the reply form
-    assert len(set(tokens)) == len(tokens)
+    assert len(set(tokens)) == 1  # one per page view: claims are per reply target
     again = client.get(reverse("watch", kwargs={"video_id": video.video_id})).content.decode()
     assert not set(tokens) & set(re.findall(r'name="client_token" value="([^"]+)"', again))
+
+
+def test_one_token_replies_once_per_thread():
+    """The reply forms of one page share a token: the claim is per thread, so replies to
+    two threads both count and a repeated reply to one counts once."""
+    video = make_ready_video()
+    author = make_user()
+    first = comment_post(user=make_user(), video_id=video.video_id, text="First thread")
+    second = comment_post(user=make_user(), video_id=video.video_id, text="Second thread")
+    token = "r" * 24
+    comment_post(user=author, video_id=video.video_id, text="Top level", client_token=token)
+    for parent in (first, second, first):
+        comment_post(
+            user=author,
+            video_id=video.video_id,
+            text=f"Re: {parent.text}",
+            parent_id=parent.comment_id,
+            client_token=token,
+        )
+    replies = sorted(c.text for c in _comments(video.video_id) if c.parent_id)
+    assert replies == ["Re: First thread", "Re: Second thread"]
+    assert "Top level" in {c.text for c in _comments(video.video_id) if not c.parent_id}

@@ -87,3 +87,33 @@ def test_a_ttl_of_zero_reads_every_time(settings):
     _reads(client)
     _, calls = _reads(client)
     assert calls.count("GetItem") >= 2
+
+
+def test_one_reader_refreshes_an_expired_shared_entry_while_the_others_get_the_old_value(
+    clock, settings
+):
+    cache = local_cache.LocalCache("VIDEO_CACHE_S", single_refresh=True)
+    cache.set("k", "old")
+    clock[0] += settings.VIDEO_CACHE_S + 0.1
+    assert cache.get("k") is local_cache.MISSING  # this reader reads it again
+    assert cache.get("k") == "old"  # the others meanwhile
+    cache.set("k", "new")
+    assert cache.get("k") == "new"
+
+
+def test_an_entry_nobody_refreshes_goes_after_the_wait(clock, settings):
+    cache = local_cache.LocalCache("VIDEO_CACHE_S", single_refresh=True)
+    cache.set("k", "old")
+    clock[0] += settings.VIDEO_CACHE_S + 0.1
+    assert cache.get("k") is local_cache.MISSING
+    clock[0] += local_cache.REFRESH_WAIT_S + 0.1
+    assert cache.get("k") is local_cache.MISSING  # never older than TTL + the wait
+    assert cache.get("k") is local_cache.MISSING
+
+
+def test_a_strict_cache_has_every_reader_read_again_after_the_ttl(clock, settings):
+    cache = local_cache.LocalCache("SESSION_CACHE_S")
+    cache.set("k", "old")
+    clock[0] += settings.SESSION_CACHE_S + 0.1
+    assert cache.get("k") is local_cache.MISSING
+    assert cache.get("k") is local_cache.MISSING

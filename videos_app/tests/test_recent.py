@@ -2,13 +2,17 @@
 video, its channel's newest videos, the home feed's first page. A write of a Video in
 this process shows at once."""
 
+from botocore.client import BaseClient
 from django.test import Client
 
 from channels_app.selectors import channel_get, user_get
 from channels_app.services import channel_update
+from conftest import make_user, sign_in
 from live_app.models import LiveStatus, LivestreamSession
 from live_app.selectors import live_now
 from live_app.services import live_session_create
+from social_app.models import Like, Subscription
+from social_app.services import comment_post, like_set
 from social_app.tests.factories import make_ready_video
 from videoplatform.testing.requests import count_dynamodb_requests
 from videos_app import services
@@ -40,23 +44,57 @@ def test_a_video_published_or_edited_in_this_process_shows_at_once():
     assert video_for_viewer(video.video_id, user=owner).title == "Second title"
 
 
-def test_the_watch_page_reads_only_what_differs_per_viewer():
+def test_the_watch_page_reads_only_what_differs_per_viewer(monkeypatch):
     video = make_ready_video()
-    client = Client()
-    client.get(f"/watch/{video.video_id}/")
-    response, calls = _calls(lambda: client.get(f"/watch/{video.video_id}/"))
+    anonymous, viewer = Client(), sign_in(Client(), make_user())
+    anonymous.get(f"/watch/{video.video_id}/")
+    response, calls = _calls(lambda: anonymous.get(f"/watch/{video.video_id}/"))
+    assert response.status_code == 200 and calls == []  # all of it shared
+    viewer.get(f"/watch/{video.video_id}/")
+    requests = []
+    original = BaseClient._make_api_call
+
+    def recording(client, operation, params):
+        requests.append((operation, params))
+        return original(client, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", recording)
+    response = viewer.get(f"/watch/{video.video_id}/")
     assert response.status_code == 200
-    assert sorted(calls) == ["BatchGetItem", "Query"]  # counts and state; the comments
+    assert [operation for operation, _ in requests] == ["BatchGetItem"]
+    tables = sorted(requests[0][1]["RequestItems"])
+    assert tables == sorted([Like.Meta.table_name, Subscription.Meta.table_name])
 
 
-def test_a_channel_page_reads_only_its_counts_once_remembered():
+def test_a_like_or_comment_in_this_process_shows_in_the_counts_at_once():
+    video = make_ready_video()
+    viewer = make_user()
+    client = sign_in(Client(), viewer)
+    client.get(f"/watch/{video.video_id}/")  # counts remembered
+    like_set(user=viewer, video_id=video.video_id, liked=True)
+    comment_post(user=viewer, video_id=video.video_id, text="Counted at once")
+    page = client.get(f"/watch/{video.video_id}/").content.decode()
+    assert 'aria-pressed="true"' in page and '<span class="like-count">1</span>' in page
+    assert '<span class="comment-count">1</span>' in page
+
+
+def test_a_channel_page_reads_nothing_once_remembered():
     video = make_ready_video()
     channel = channel_get(video.channel_id)
     client = Client()
     client.get(f"/c/{channel.handle}/")
     response, calls = _calls(lambda: client.get(f"/c/{channel.handle}/"))
     assert response.status_code == 200 and video.title in response.content.decode()
-    assert calls == ["BatchGetItem"]  # the channel's counts, read fresh
+    assert calls == []  # the channel, its counts, its videos and its live state: shared
+
+
+def test_a_signed_in_visitor_of_a_channel_page_reads_only_their_subscription():
+    video = make_ready_video()
+    channel = channel_get(video.channel_id)
+    client = sign_in(Client(), make_user())
+    client.get(f"/c/{channel.handle}/")
+    response, calls = _calls(lambda: client.get(f"/c/{channel.handle}/"))
+    assert response.status_code == 200 and calls == ["GetItem"]
 
 
 def test_a_channel_renamed_or_gone_live_in_this_process_shows_at_once():

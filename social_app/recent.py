@@ -1,0 +1,23 @@
+"""What many requests read the same way, kept a few seconds per process.
+
+- A video's first page of comments, as every viewer reads it (VIDEO_CACHE_S), with the
+  HTML rendered from it (videoplatform.fragments). Every comment write in this process
+  drops the video's entry at once; other processes show a new comment within the TTL.
+- A user's unread count (BELL_CACHE_S), which each of their tabs polls. A notification
+  written or read in this process drops the user's entry.
+"""
+
+from videoplatform.local_cache import LocalCache
+
+comments_first_page = LocalCache("VIDEO_CACHE_S", max_items=2_000, single_refresh=True)
+
+
+def forget_comments(video_id: str) -> None:
+    comments_first_page.discard(video_id)
+
+
+unread_counts = LocalCache("BELL_CACHE_S", max_items=50_000)
+
+
+def forget_unread(user_id: str) -> None:
+    unread_counts.discard(user_id)
