@@ -7,3 +7,6 @@ from videoplatform.local_cache import LocalCache
 
 by_handle = LocalCache("VIDEO_CACHE_S", max_items=2_000, single_refresh=True)
 by_id = LocalCache("VIDEO_CACHE_S", max_items=2_000, single_refresh=True)
+# A channel page's main part per kind of viewer, with what it was rendered from
+# (channels_app.channel_page): reused only while that is all still the same.
+page_shells = LocalCache("VIDEO_CACHE_S", max_items=4_000, single_refresh=True)

@@ -41,16 +41,17 @@ def channel_get_by_handle(handle: str, *, with_counts: bool = False) -> Channel 
     handle = (handle or "").strip().lstrip("@").lower()
     if not handle or len(handle) > 30:
         return None
-    raw = recent.by_handle.get(handle)
-    if raw is MISSING:
+    entry = recent.by_handle.get_entry(handle)
+    if entry is MISSING:
         claim = item_or_none(UniqueClaim, f"handle#{handle}")
         channel = channel_get(claim.owner_id) if claim else None
         if channel is not None:
-            recent.by_handle.set(handle, channel.serialize())
+            channel.remembered_as = recent.by_handle.set(handle, channel.serialize())
         else:
             recent.by_handle.discard(handle)
     else:
-        channel = Channel.from_raw_data(raw)
+        channel = Channel.from_raw_data(entry[0])
+        channel.remembered_as = entry[1]
     if channel is not None and with_counts:
         subject = channel_subject(channel.channel_id)
         channel.counts = counts_shared([subject])[subject]

@@ -12,6 +12,8 @@ from channels_app import accounts, images, login_throttle, selectors, services, 
 from channels_app.auth import cognito
 from channels_app.auth.backends import cognito_config, uses_cognito
 from channels_app.auth.sessions import login_required, session_login, session_logout
+from channels_app.channel_page import ChannelInputs, channel_main
+from channels_app.channel_page import viewer_kind as page_viewer_kind
 from channels_app.forms import ChannelCreateForm, ChannelEditForm, LoginForm, SignUpForm
 from live_app.selectors import live_now
 from social_app import staff_actions
@@ -19,7 +21,6 @@ from social_app.selectors import subscription_get
 from videoplatform.errors import ApplicationError, PermissionDenied, RateLimited
 from videoplatform.http import client_ip, error_page, form_error, safe_next
 from videoplatform.storage import media_url
-from videos_app.cards import video_grid
 from videos_app.selectors import channel_public_videos
 
 logger = logging.getLogger(__name__)
@@ -284,27 +285,17 @@ def channel_page(request, handle: str):
     channel = selectors.channel_get_by_handle(handle, with_counts=True)
     if channel is None or (channel.owner_banned and not request.user.is_staff):
         raise Http404("No such channel.")
-
-    page = channel_public_videos(channel.channel_id, cursor=request.GET.get("after"))
     user = request.user
-    subscription = subscription_get(user=user, channel_id=channel.channel_id)
-    live = live_now(channel.channel_id)
+    inputs = ChannelInputs(
+        channel=channel,
+        page=channel_public_videos(channel.channel_id, cursor=request.GET.get("after")),
+        live=live_now(channel.channel_id),
+        kind=page_viewer_kind(user, channel),
+        own=user.is_authenticated and user.user_id == channel.owner_user_id,
+        subscription=subscription_get(user=user, channel_id=channel.channel_id),
+    )
     return render(
         request,
         "channels_app/channel_page.html",
-        {
-            "channel": channel,
-            "avatar_url": media_url(channel.avatar_key),
-            "banner_url": media_url(channel.banner_key),
-            "page": page,
-            "grid": video_grid(page),
-            "live": live,
-            "subscribed": subscription is not None,
-            "notify": subscription.notify if subscription else None,
-            "subscriber_count": channel.subscriber_count,
-            "anonymous": not user.is_authenticated,
-            "is_own_channel": user.is_authenticated and user.user_id == channel.owner_user_id,
-            "can_edit": user.is_authenticated
-            and (user.user_id == channel.owner_user_id or user.is_staff),
-        },
+        {"channel": channel, "main": channel_main(request, inputs)},
     )

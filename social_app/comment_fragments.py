@@ -17,9 +17,8 @@ from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from social_app.selectors import CommentsPage
-from videoplatform.fragments import fill, fragment
+from videoplatform.fragments import CSRF_PLACEHOLDER, fill, fragment
 
-CSRF_PLACEHOLDER = "@@csrf-token@@"
 # One client token per page view for every comment form on it: a comment's claim is
 # per reply target (social_app.services), so the forms cannot take each other's post.
 COMMENT_TOKEN_PLACEHOLDER = "@@comment-token@@"

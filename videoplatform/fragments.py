@@ -16,6 +16,8 @@ from collections.abc import Callable
 
 from django.utils.safestring import SafeString, mark_safe
 
+# In shared HTML, where each response's own CSRF token goes (filled by ``fill``).
+CSRF_PLACEHOLDER = "@@csrf-token@@"
 # A page's fragments are few (one per kind of viewer or per neighbouring video); past
 # this many, more are rendered per request rather than kept.
 MAX_FRAGMENTS = 64
