@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test bench lint format setup tools clean-data
+.PHONY: run test bench lint format setup tools clean-data synth deploy
 
 run: setup
 	$(BIN)/python manage.py devstack
@@ -44,3 +44,16 @@ static/vendor/.stamp: static/vendor.lock
 # Removes the local stack's data (.data/). Tests never use it.
 clean-data:
 	rm -rf .data
+
+# The AWS infrastructure (deploy/, one CDK app): synthesize every stack into cdk.out and
+# check it with cdk-nag and cfn-lint. Offline, no AWS credentials needed.
+synth: $(INSTALLED)
+	$(BIN)/python -m deploy.synth
+
+# Deploy every stack with the pinned CDK CLI, then run the one-off maintenance task.
+# Needs AWS credentials, DEPLOY_DOMAIN and DEPLOY_CERTIFICATE_ARN (see deploy/config.py).
+deploy: $(INSTALLED)
+	$(BIN)/python -m deploy.preflight
+	scripts/fetch_cdk_cli.sh
+	cd deploy && ../.local/cdk/node_modules/.bin/cdk deploy --all
+	$(BIN)/python -m deploy.run_task

@@ -77,7 +77,8 @@ class LivestreamSession(ForgetsOnWrite, Model):
     stream_key = UnicodeAttribute(null=True)
     ingest_url = UnicodeAttribute(null=True)
     # The backend's channel (an IVS channel ARN, or "local:channel/<stream_id>"):
-    # AWS events name it, and a UniqueClaim "livechannel#<arn>" maps it back here.
+    # AWS events name it, and a UniqueClaim "livechannel#<arn>" maps it back to the
+    # current session. On IVS every session of a channel of ours shares one ARN.
     channel_arn = UnicodeAttribute(null=True)
     stream_key_arn = UnicodeAttribute(null=True)
     playback_url = UnicodeAttribute(null=True)

@@ -47,3 +47,35 @@ def live_index_sessions(name: str, *, limit: int = 100) -> list[LivestreamSessio
         newest_first=False,
     )
     return page.items
+
+
+def session_on_channel_at(
+    *, channel_id: str, channel_arn: str, at: float
+) -> LivestreamSession | None:
+    """The session that a reused live-service channel served at ``at`` (Unix seconds):
+    the newest of the channel's sessions on that ARN created by then."""
+    for session in LivestreamSession.channel_index.query(
+        channel_id,
+        LivestreamSession.created_at <= int(at),
+        scan_index_forward=False,
+        filter_condition=LivestreamSession.channel_arn == channel_arn,
+        page_size=10,
+    ):
+        return session
+    return None
+
+
+def session_after(
+    *, channel_id: str, channel_arn: str | None, created_at: int
+) -> LivestreamSession | None:
+    """The next session on the same live-service channel, if the channel was reused."""
+    if not channel_arn:
+        return None
+    for session in LivestreamSession.channel_index.query(
+        channel_id,
+        LivestreamSession.created_at > created_at,
+        filter_condition=LivestreamSession.channel_arn == channel_arn,
+        page_size=10,
+    ):
+        return session
+    return None

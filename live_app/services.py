@@ -7,13 +7,16 @@ apply any more is simply ignored.
 """
 
 import logging
+from datetime import UTC, datetime
 
 from django.conf import settings
 from pynamodb.exceptions import DeleteError, TransactWriteError, UpdateError
 
 from channels_app.selectors import channel_get, user_get
-from live_app.backends.base import LiveBackendError, LiveChannel
+from live_app import service_channels
+from live_app.backends.base import LiveBackendError
 from live_app.backends.loader import get_live_backend
+from live_app.claims import channel_claim, channel_of, key_claim, session_by_claim
 from live_app.models import (
     AWAITING_REPLAY,
     LIVE_NOW,
@@ -22,8 +25,9 @@ from live_app.models import (
     is_live_now,
     live_shard_of,
 )
+from live_app.selectors import session_after, session_on_channel_at
 from videoplatform import reactions
-from videoplatform.dynamodb import condition_failed, item_or_none, new_id, now_s, transaction
+from videoplatform.dynamodb import condition_failed, new_id, now_s, transaction
 from videoplatform.errors import ApplicationError, PermissionDenied
 from videoplatform.models import UniqueClaim
 from videoplatform.text import clean_text
@@ -34,29 +38,11 @@ logger = logging.getLogger(__name__)
 TITLE_MAX = 100
 
 
-def key_claim(stream_key: str) -> str:
-    return f"streamkey#{stream_key}"
-
-
-def channel_claim(channel_arn: str) -> str:
-    return f"livechannel#{channel_arn}"
-
-
 def require_owner(actor, session: LivestreamSession) -> None:
     # Owner only, not staff: the session page shows the stream key, a secret that lets
     # anyone holding it stream as the channel.
     if not getattr(actor, "is_authenticated", False) or actor.user_id != session.owner_user_id:
         raise PermissionDenied("This live session is not yours.")
-
-
-def channel_of(session: LivestreamSession) -> LiveChannel:
-    return LiveChannel(
-        channel_arn=session.channel_arn,
-        ingest_url=session.ingest_url or "",
-        stream_key=session.stream_key or "",
-        playback_url=session.playback_url,
-        stream_key_arn=session.stream_key_arn,
-    )
 
 
 def live_session_create(*, actor, channel_id: str, title: str) -> LivestreamSession:
@@ -69,9 +55,15 @@ def live_session_create(*, actor, channel_id: str, title: str) -> LivestreamSess
     if channel is None or channel.owner_user_id != actor.user_id:
         raise ApplicationError("Choose one of your channels.", field="channel_id")
     title = clean_text(title, field="title", label="Title", max_length=TITLE_MAX, required=True)
+    backend = get_live_backend()
+    if backend.reuses_channels:
+        _end_unless_broadcasting(service_channels.current_session(channel.channel_id))
+        return service_channels.session_create_on_service_channel(
+            channel=channel, owner_user_id=actor.user_id, title=title
+        )
     stream_id = new_id()
     try:
-        backend_channel = get_live_backend().create_channel(
+        backend_channel = backend.create_channel(
             stream_id=stream_id, name=f"{channel.handle}-{stream_id}", private=False
         )
     except LiveBackendError as error:
@@ -102,6 +94,25 @@ def live_session_create(*, actor, channel_id: str, title: str) -> LivestreamSess
     return session
 
 
+def _end_unless_broadcasting(current: LivestreamSession | None) -> None:
+    """The channel's previous session must be over before its IVS channel is reused: one
+    still streaming refuses the go-live; one whose Stream End was lost is ended now."""
+    if current is None or current.status not in (LiveStatus.CREATED, LiveStatus.LIVE):
+        return
+    try:
+        broadcasting = get_live_backend().is_broadcasting(
+            channel=channel_of(current), stream_id=current.stream_id
+        )
+    except LiveBackendError as error:
+        raise ApplicationError(f"The live service refused: {error.reason}") from None
+    if broadcasting:
+        raise ApplicationError(
+            "This channel is streaming now; stop that stream before going live again."
+        )
+    if current.status == LiveStatus.LIVE:
+        live_apply_stream_event(detail={"event_name": "Stream End"}, event=_event_for(current))
+
+
 def live_rotate_key(*, actor, session: LivestreamSession) -> LivestreamSession:
     """Replace the stream key. Refused while live: stop the stream first (as IVS does)."""
     require_owner(actor, session)
@@ -110,6 +121,8 @@ def live_rotate_key(*, actor, session: LivestreamSession) -> LivestreamSession:
     if session.status != LiveStatus.CREATED:
         raise ApplicationError("This session has ended; create a new one to go live again.")
     old_key = session.stream_key
+    if not old_key:
+        raise ApplicationError("This session has no stream key; create a new one to go live.")
     try:
         new = get_live_backend().rotate_stream_key(channel=channel_of(session))
     except LiveBackendError as error:
@@ -147,18 +160,14 @@ def live_rotate_key(*, actor, session: LivestreamSession) -> LivestreamSession:
 def session_by_key(stream_key: str) -> LivestreamSession | None:
     if not stream_key or len(stream_key) > 200:
         return None
-    return _session_by_claim(key_claim(stream_key))
+    return session_by_claim(key_claim(stream_key))
 
 
 def session_by_channel_arn(channel_arn: str) -> LivestreamSession | None:
+    """The channel's current session (on IVS, the newest go-live of a reused channel)."""
     if not channel_arn:
         return None
-    return _session_by_claim(channel_claim(channel_arn))
-
-
-def _session_by_claim(claim_id: str) -> LivestreamSession | None:
-    claim = item_or_none(UniqueClaim, claim_id, consistent=True)
-    return item_or_none(LivestreamSession, claim.owner_id, consistent=True) if claim else None
+    return session_by_claim(channel_claim(channel_arn))
 
 
 def live_authorize_publish(*, stream_key: str) -> LivestreamSession:
@@ -189,15 +198,36 @@ def _transition(session: LivestreamSession, *, from_statuses, actions) -> bool:
     return True
 
 
-def _session_for_event(event: dict, detail: dict) -> LivestreamSession | None:
+def _session_for_event(event: dict, *, began_s_before: float = 0) -> LivestreamSession | None:
+    """The session an event is about: the channel's current one, unless what the event
+    reports began before that session existed. An IVS channel serves one session after
+    another, and events can be hours late, so a late event of an earlier session is
+    applied to that session (where a transition that no longer applies is ignored),
+    never to the current one."""
     resources = event.get("resources") or []
     arn = resources[0] if resources and isinstance(resources[0], str) else None
-    return session_by_channel_arn(arn) if arn else None
+    session = session_by_channel_arn(arn) if arn else None
+    happened = _event_time(event)
+    if session is None or happened is None:
+        return session
+    began = happened - began_s_before
+    if began >= session.created_at:
+        return session
+    # None earlier on this channel: the current session's own (a clock or duration off).
+    earlier = session_on_channel_at(channel_id=session.channel_id, channel_arn=arn, at=began)
+    return earlier or session
+
+
+def _event_time(event: dict) -> float | None:
+    try:
+        return datetime.fromisoformat(str(event["time"])).timestamp()
+    except (KeyError, ValueError):
+        return None
 
 
 def live_apply_stream_event(*, detail: dict, event: dict) -> bool:
     """ "IVS Stream State Change": Stream Start / Stream End / Stream Failure."""
-    session = _session_for_event(event, detail)
+    session = _session_for_event(event)
     if session is None:
         logger.info("stream event for an unknown channel ignored")
         return False
@@ -252,8 +282,10 @@ def _live_index_actions(
 
 
 def _event_for(session: LivestreamSession) -> dict:
-    # What the event handlers read of an event's envelope: the channel it is about.
-    return {"resources": [session.channel_arn]}
+    # What the event handlers read of an envelope: the channel, and a time in this
+    # session's life, so a reused channel's event reaches this session, not the newest.
+    at = datetime.fromtimestamp(session.created_at, tz=UTC)
+    return {"resources": [session.channel_arn], "time": at.strftime("%Y-%m-%dT%H:%M:%SZ")}
 
 
 def live_reconcile(*, session: LivestreamSession, now: int, dry_run: bool = False) -> str:
@@ -279,7 +311,10 @@ def live_reconcile(*, session: LivestreamSession, now: int, dry_run: bool = Fals
             _transition_index(session, None)
         return "done: the replay exists"
     found = backend.find_recording(
-        channel=channel_of(session), stream_id=session.stream_id, since=session.started_at or 0
+        channel=channel_of(session),
+        stream_id=session.stream_id,
+        since=session.started_at or 0,
+        until=_next_session_created(session) if backend.reuses_channels else None,
     )
     if found is not None:
         if not dry_run:
@@ -300,6 +335,15 @@ def live_reconcile(*, session: LivestreamSession, now: int, dry_run: bool = Fals
     return "waiting for the recording"
 
 
+def _next_session_created(session: LivestreamSession) -> int | None:
+    later = session_after(
+        channel_id=session.channel_id,
+        channel_arn=session.channel_arn,
+        created_at=session.created_at,
+    )
+    return later.created_at if later else None
+
+
 def _transition_index(session: LivestreamSession, partition: str | None) -> None:
     session.update(actions=_live_index_actions(session, partition))
 
@@ -316,7 +360,10 @@ def live_apply_recording_event(*, detail: dict, event: dict) -> bool:
     """ "IVS Recording State Change": on Recording End the recording becomes a replay video."""
     if detail.get("recording_status") != "Recording End":
         return False
-    session = _session_for_event(event, detail)
+    # A recording begins when its stream does: its duration dates it back to its session.
+    duration_ms = detail.get("recording_duration_ms")
+    recorded_s = duration_ms / 1000 if isinstance(duration_ms, int | float) else 0
+    session = _session_for_event(event, began_s_before=max(0, recorded_s))
     if session is None:
         logger.info("recording event for an unknown channel ignored")
         return False

@@ -683,6 +683,7 @@ MODERATION_ACTIONS = (
 MATRIX: dict[str, Route] = {
     # videoplatform
     "healthz": public(no_kwargs),
+    "readyz": public(no_kwargs),
     "aws_events": Route(
         # Authenticated by the shared-secret header only: no browser session gets in.
         kind=ACTION,

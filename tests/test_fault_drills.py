@@ -103,7 +103,7 @@ class TestDynamoDBDown:
         self, client, creator, creator_channel, dynamodb_relay, no_process_memory
     ):
         """With DynamoDB's port closed, public and signed-in pages, a log-in and a comment
-        POST get the clear 503 page and /healthz says 503; nothing the failed POST sent is
+        POST get the clear 503 page and /readyz says 503; nothing the failed POST sent is
         stored; once the port is back the same process serves all of them again. Every
         DynamoDB call went through the relay, so none of this was answered from elsewhere."""
         video = make_ready_video(owner=creator, channel=creator_channel, title="Drill video")
@@ -129,7 +129,7 @@ class TestDynamoDBDown:
             assert_unavailable_page(login, "log in")
             lost = viewer_client.post(comment_url, {"text": "written while down"})
             assert_unavailable_page(lost, "comment")
-            health = client.get("/healthz")
+            health = client.get("/readyz")
             assert health.status_code == 503
             assert health.json()["dynamodb"] == "unavailable"
 
@@ -140,7 +140,7 @@ class TestDynamoDBDown:
                 assert UNAVAILABLE_PAGE not in response.content, path
             for path in signed_in_pages:
                 assert viewer_client.get(path).status_code == 200, path
-            assert client.get("/healthz").json() == {
+            assert client.get("/readyz").json() == {
                 "status": "ok",
                 "dynamodb": "ok",
                 "s3": "ok",

@@ -1,4 +1,5 @@
-"""Turn an unreachable DynamoDB or S3 into a clear 503 page instead of a 500."""
+"""Turn an unreachable DynamoDB or S3 into a clear 503 page instead of a 500; answer the
+load balancer's liveness check before anything can refuse it."""
 
 import logging
 
@@ -9,6 +10,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 from django.shortcuts import render
+from django.urls import resolve, reverse
 from urllib3.exceptions import HTTPError as Urllib3HTTPError
 
 from videoplatform.errors import ApplicationError, DependencyUnavailable
@@ -68,3 +70,22 @@ class ApplicationErrorMiddleware:
         if isinstance(exception, ApplicationError):
             return error_page(request, exception)
         return None
+
+
+class LivenessMiddleware:
+    """Answers ``/healthz`` with its view before the rest of the stack runs.
+
+    The load balancer's health check comes over plain HTTP, without X-Forwarded-Proto,
+    with the task's private address as its Host: SecurityMiddleware would redirect it to
+    HTTPS and CommonMiddleware refuse the Host (ALLOWED_HOSTS), and the task would never
+    count as healthy. Every other path goes through the whole stack as before."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.path = reverse("healthz")
+        self.view = resolve(self.path).func
+
+    def __call__(self, request):
+        if request.path_info == self.path:
+            return self.view(request)
+        return self.get_response(request)

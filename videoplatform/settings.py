@@ -74,6 +74,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the load balancer's health check is plain HTTP with the task's address as Host.
+    "videoplatform.middleware.LivenessMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "videoplatform.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -148,7 +150,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 # whitenoise serves from the finders locally; collectstatic fills STATIC_ROOT in production.
-STATIC_ROOT = BASE_DIR / "staticfiles" if PRODUCTION else None
+# The STATIC_ROOT variable moves it (the production smoke test collects into a temporary one).
+STATIC_ROOT = env("STATIC_ROOT") or (BASE_DIR / "staticfiles" if PRODUCTION else None)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
@@ -316,7 +319,10 @@ CACHES = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"hide_secrets": {"()": "videoplatform.log_filters.HideSecretsInPaths"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["hide_secrets"]},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
         # Request lines can carry presigned query strings; keep botocore quiet.
@@ -370,6 +376,17 @@ LIVE_RTMP_PORT = env_int("LIVE_RTMP_PORT", 1935)
 LIVE_CALLBACK_PORT = env_int("LIVE_CALLBACK_PORT", 8935)
 IVS_LATENCY_MODE = env("IVS_LATENCY_MODE", "LOW")
 IVS_CHANNEL_TYPE = env("IVS_CHANNEL_TYPE", "STANDARD")
+# The values IVS CreateChannel accepts (botocore's ivs model: ChannelLatencyMode,
+# ChannelType). Checked whatever the backend: the defaults are valid, so a wrong value was
+# set on purpose and should stop the process before a streamer's "Go live" does.
+IVS_LATENCY_MODES = ("NORMAL", "LOW")
+IVS_CHANNEL_TYPES = ("BASIC", "STANDARD", "ADVANCED_SD", "ADVANCED_HD")
+for name, value, allowed in (
+    ("IVS_LATENCY_MODE", IVS_LATENCY_MODE, IVS_LATENCY_MODES),
+    ("IVS_CHANNEL_TYPE", IVS_CHANNEL_TYPE, IVS_CHANNEL_TYPES),
+):
+    if value not in allowed:
+        raise ImproperlyConfigured(f"{name}={value!r} is not one of: {', '.join(allowed)}")
 IVS_RECORDING_CONFIGURATION_ARN = env("IVS_RECORDING_CONFIGURATION_ARN")
 IVS_PLAYBACK_PRIVATE_KEY = env("IVS_PLAYBACK_PRIVATE_KEY")
 

@@ -388,6 +388,12 @@ def ensure_buckets(*, stdout=None) -> list[str]:
     existing = {b["Name"] for b in client.list_buckets().get("Buckets", [])}
     done = []
     origins = settings.S3_CORS_ALLOWED_ORIGINS or ["*"]
+    # S3 refuses a CreateBucket outside us-east-1 without the region as its location
+    # constraint, and one naming us-east-1 (IllegalLocationConstraintException).
+    region = client.meta.region_name
+    location = {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    if region == "us-east-1":
+        location = {}
     # Browsers only ever write to the raw bucket (videos, channel images) and only
     # read the media bucket.
     for bucket, methods in (
@@ -395,7 +401,7 @@ def ensure_buckets(*, stdout=None) -> list[str]:
         (settings.S3_MEDIA_BUCKET, ["GET", "HEAD"]),
     ):
         if bucket not in existing:
-            client.create_bucket(Bucket=bucket)
+            client.create_bucket(Bucket=bucket, **location)
             done.append(f"create bucket {bucket}")
         client.put_bucket_cors(
             Bucket=bucket,

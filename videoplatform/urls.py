@@ -4,6 +4,7 @@ from videoplatform import hooks, views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
     path("hooks/aws/events/", hooks.aws_events, name="aws_events"),
     path("", include("videos_app.urls")),
     path("", include("social_app.urls")),

@@ -1,4 +1,4 @@
-"""Cross-cutting views: health check and error pages."""
+"""Cross-cutting views: liveness and readiness checks, error pages."""
 
 import sys
 
@@ -15,7 +15,16 @@ from videoplatform.middleware import is_dependency_down
 @never_cache
 @require_safe
 def healthz(request):
-    """200 when DynamoDB and S3 both answer, 503 otherwise."""
+    """Liveness: 200 while the process serves requests; asks no dependency, so a DynamoDB
+    or S3 outage does not make the load balancer replace every task (answered ahead of
+    the host check and the HTTPS redirect by ``LivenessMiddleware``)."""
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_safe
+def readyz(request):
+    """Readiness: 200 when DynamoDB and S3 both answer, 503 naming the one that does not."""
     checks = {}
     try:
         dynamodb_client().list_tables(Limit=1)

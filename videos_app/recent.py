@@ -1,8 +1,9 @@
 """What every viewer reads the same way (a video, its channel's first page of videos,
-the first page of the home feed, the watch page's main part), kept a few seconds per process (VIDEO_CACHE_S), so a
-busy page costs only the reads that differ per viewer. Every write of a Video
-(``Video.save``, ``update``, ``delete``) drops the video's and its channel's entries
-and the feed page in this process; other processes see the change within the TTL."""
+the first page of the home feed, the watch page's main part), kept a few seconds per
+process (VIDEO_CACHE_S), so a busy page costs only the reads that differ per viewer.
+Every write of a Video (``Video.save``, ``update``, ``delete``) drops the video's and
+its channel's entries and the feed page in this process; other processes see the
+change within the TTL."""
 
 from videoplatform.local_cache import LocalCache
 

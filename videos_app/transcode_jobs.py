@@ -27,16 +27,22 @@ def video_submit(*, video: Video) -> Video:
     with its MediaConvert job id. Refused for now, it stays ``uploaded`` for reconcile."""
     submission = get_transcoder().submit(video=video)
     if submission.accepted:
-        video_queue(video=video, job_id=submission.job_id)
+        video_queue(video=video, job_id=submission.job_id, probed=submission.probed)
+    elif submission.failure_reason:
+        video_fail(
+            video=video, reason=submission.failure_reason, from_statuses=[VideoStatus.UPLOADED]
+        )
     video.refresh()
     return video
 
 
-def video_queue(*, video: Video, job_id: str | None = None) -> bool:
-    """uploaded -> queued (the ffmpeg worker picks it up, or MediaConvert has the job)."""
+def video_queue(*, video: Video, job_id: str | None = None, probed: dict | None = None) -> bool:
+    """uploaded -> queued (the ffmpeg worker picks it up, or MediaConvert has the job);
+    what the transcoder's probe learnt (duration, top size) is recorded with it."""
     actions = pending_actions(video, VideoStatus.QUEUED)
     if job_id:
         actions.append(Video.job_id.set(job_id))
+    actions += output_actions(probed or {})
     return transition(video, from_statuses=[VideoStatus.UPLOADED], actions=actions)
 
 

@@ -35,10 +35,22 @@ class FoundRecording:
 class LiveBackend(ABC):
     name: str
     player: str  # "ivs" or "hls": which player the live page loads
+    # True: a channel of ours keeps one channel on the service for its life, and each
+    # session gets a new key on it (IVS limits how many channels an account may have
+    # and how fast they are made). False: each session has its own (the local ingest).
+    reuses_channels: bool = False
 
     @abstractmethod
-    def create_channel(self, *, stream_id: str, name: str, private: bool) -> LiveChannel:
-        """Create a channel with its stream key for one live session."""
+    def create_channel(
+        self, *, stream_id: str, name: str, private: bool, channel_id: str | None = None
+    ) -> LiveChannel:
+        """Create a channel with its stream key: for one live session, or, when the
+        backend reuses channels, for the channel of ours ``channel_id`` for its life."""
+
+    def renew_stream_key(self, *, channel: LiveChannel) -> LiveChannel:
+        """A new key for a new session on a reused channel nobody streams to; the key
+        it had stops working."""
+        return self.rotate_stream_key(channel=channel)
 
     @abstractmethod
     def rotate_stream_key(self, *, channel: LiveChannel) -> LiveChannel:
@@ -65,7 +77,9 @@ class LiveBackend(ABC):
 
     @abstractmethod
     def find_recording(
-        self, *, channel: LiveChannel, stream_id: str, since: int
+        self, *, channel: LiveChannel, stream_id: str, since: int, until: int | None = None
     ) -> FoundRecording | None:
         """The channel's newest finished recording begun at or after ``since`` (Unix
-        seconds), for when the Recording End event was lost."""
+        seconds), for when the Recording End event was lost. On a reused channel,
+        ``until`` is when the channel's next session was created: a recording finished
+        after that is the next session's."""

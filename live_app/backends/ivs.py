@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from live_app.backends.base import FoundRecording, LiveBackend, LiveBackendError, LiveChannel
 from videoplatform import storage
+from videoplatform.aws import s3_client
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,9 @@ def _ivs_name(name: str) -> str:
 class IvsBackend(LiveBackend):
     name = "ivs"
     player = "ivs"
+    # CreateChannel is limited to 5 a second and channels per account are capped: each
+    # channel of ours keeps one IVS channel, and each session gets a new key on it.
+    reuses_channels = True
 
     def __init__(
         self,
@@ -110,13 +114,16 @@ class IvsBackend(LiveBackend):
         except BotoCoreError as error:
             raise _backend_error(action, error) from error
 
-    def create_channel(self, *, stream_id: str, name: str, private: bool) -> LiveChannel:
+    def create_channel(
+        self, *, stream_id: str, name: str, private: bool, channel_id: str | None = None
+    ) -> LiveChannel:
         params: dict[str, Any] = {
             "name": _ivs_name(name),
             "latencyMode": self.latency_mode,
             "type": self.channel_type,
             "authorized": private,
-            "tags": {"stream_id": stream_id},
+            # Which channel of ours it serves, so an operator can tell IVS channels apart.
+            "tags": {"channel_id": channel_id} if channel_id else {"stream_id": stream_id},
         }
         if self.recording_configuration_arn:
             params["recordingConfigurationArn"] = self.recording_configuration_arn
@@ -143,6 +150,45 @@ class IvsBackend(LiveBackend):
         stream_key = response["streamKey"]
         return replace(channel, stream_key=stream_key["value"], stream_key_arn=stream_key["arn"])
 
+    def renew_stream_key(self, *, channel: LiveChannel) -> LiveChannel:
+        """DeleteStreamKey (the last session's) then CreateStreamKey on the same channel.
+
+        IVS allows one key per channel. A key made by a go-live that died before saving
+        it is unknown to us and would refuse every later CreateStreamKey, so on that
+        refusal the channel's keys are listed and deleted first. The caller holds the
+        channel (its session claim was moved first), so no other go-live is making one.
+        """
+        if not channel.channel_arn:
+            raise LiveBackendError("Could not renew the stream key: this is not an IVS channel.")
+        if channel.stream_key_arn:
+            self._delete_stream_key(channel.stream_key_arn)
+        try:
+            response = self.client.create_stream_key(channelArn=channel.channel_arn)
+        except ClientError as error:
+            if _error_code(error) != "ServiceQuotaExceededException":
+                raise _backend_error("create a new stream key", error) from error
+            self._delete_every_stream_key(channel.channel_arn)
+            response = self._call(
+                "create a new stream key", "create_stream_key", channelArn=channel.channel_arn
+            )
+        except BotoCoreError as error:
+            raise _backend_error("create a new stream key", error) from error
+        stream_key = response["streamKey"]
+        return replace(channel, stream_key=stream_key["value"], stream_key_arn=stream_key["arn"])
+
+    def _delete_stream_key(self, arn: str) -> None:
+        self._call(
+            "delete the stream key",
+            "delete_stream_key",
+            tolerate="ResourceNotFoundException",
+            arn=arn,
+        )
+
+    def _delete_every_stream_key(self, channel_arn: str) -> None:
+        response = self._call("list the stream keys", "list_stream_keys", channelArn=channel_arn)
+        for summary in response.get("streamKeys", []):
+            self._delete_stream_key(summary["arn"])
+
     def revoke_stream_key(self, *, channel: LiveChannel) -> None:
         if not channel.channel_arn:
             return
@@ -153,12 +199,7 @@ class IvsBackend(LiveBackend):
             channelArn=channel.channel_arn,
         )
         if channel.stream_key_arn:
-            self._call(
-                "delete the stream key",
-                "delete_stream_key",
-                tolerate="ResourceNotFoundException",
-                arn=channel.stream_key_arn,
-            )
+            self._delete_stream_key(channel.stream_key_arn)
 
     def delete_channel(self, *, channel: LiveChannel) -> None:
         if not channel.channel_arn:
@@ -209,7 +250,7 @@ class IvsBackend(LiveBackend):
         return bool(response) and response.get("stream", {}).get("state") == "LIVE"
 
     def find_recording(
-        self, *, channel: LiveChannel, stream_id: str, since: int
+        self, *, channel: LiveChannel, stream_id: str, since: int, until: int | None = None
     ) -> FoundRecording | None:
         """IVS writes ivs/v1/<account>/<channel id>/<date>/<recording id>/ into the
         recording bucket and, when a recording is finished, events/recording-ended.json."""
@@ -218,17 +259,38 @@ class IvsBackend(LiveBackend):
         match = _CHANNEL_ARN.fullmatch(channel.channel_arn)
         if match is None:
             return None
-        newest = storage.newest_object(
-            bucket=self.recording_bucket,
-            prefix=f"ivs/v1/{match['account']}/{match['channel']}/",
-            modified_since=since,
-            key_suffix=RECORDING_ENDED_MARKER,
-        )
-        if newest is None:
+        prefix = f"ivs/v1/{match['account']}/{match['channel']}/"
+        if until is None:
+            newest = storage.newest_object(
+                bucket=self.recording_bucket,
+                prefix=prefix,
+                modified_since=since,
+                key_suffix=RECORDING_ENDED_MARKER,
+            )
+            key = newest.key if newest else None
+        else:
+            key = self._newest_marker_between(prefix=prefix, since=since, until=until)
+        if key is None:
             return None
         return FoundRecording(
-            bucket=self.recording_bucket, prefix=newest.key[: -len(RECORDING_ENDED_MARKER)]
+            bucket=self.recording_bucket, prefix=key[: -len(RECORDING_ENDED_MARKER)]
         )
+
+    def _newest_marker_between(self, *, prefix: str, since: int, until: int) -> str | None:
+        newest: tuple[float, str] | None = None
+        pages = (
+            s3_client()
+            .get_paginator("list_objects_v2")
+            .paginate(Bucket=self.recording_bucket, Prefix=prefix)
+        )
+        for page in pages:
+            for obj in page.get("Contents", []):
+                modified = obj["LastModified"].timestamp()
+                if not obj["Key"].endswith(RECORDING_ENDED_MARKER):
+                    continue
+                if since <= modified < until and (newest is None or modified > newest[0]):
+                    newest = (modified, obj["Key"])
+        return newest[1] if newest else None
 
     def ensure_recording_configuration(self, *, bucket: str, name: str) -> str:
         """The ARN of an ACTIVE recording configuration writing to ``bucket``, made if missing."""

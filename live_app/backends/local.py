@@ -22,7 +22,11 @@ class LocalBackend(LiveBackend):
     name = "local"
     player = "hls"
 
-    def create_channel(self, *, stream_id: str, name: str, private: bool) -> LiveChannel:
+    def create_channel(
+        self, *, stream_id: str, name: str, private: bool, channel_id: str | None = None
+    ) -> LiveChannel:
+        # One channel per session, named after it: the ingest and playback find the
+        # session's files by that name.
         return LiveChannel(
             channel_arn=f"local:channel/{stream_id}",
             ingest_url=f"rtmp://{settings.LIVE_RTMP_HOST}:{settings.LIVE_RTMP_PORT}/live/",
@@ -63,7 +67,7 @@ class LocalBackend(LiveBackend):
         )
 
     def find_recording(
-        self, *, channel: LiveChannel, stream_id: str, since: int
+        self, *, channel: LiveChannel, stream_id: str, since: int, until: int | None = None
     ) -> FoundRecording | None:
         # The ingest uploads each recording as recordings/<stream_id>/<unix time>.flv.
         newest = storage.newest_object(

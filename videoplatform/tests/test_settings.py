@@ -59,3 +59,45 @@ class TestProductionSettings:
         policy = client.get("/")["Content-Security-Policy"]
         assert "default-src 'self'" in policy and "'unsafe-inline'" not in policy
         assert settings.S3_PUBLIC_ENDPOINT_URL in policy
+
+
+class TestIvsSettings:
+    def test_allowed_values_are_the_ivs_api_s(self):
+        """The accepted channel types and latency modes are exactly the enums of IVS
+        CreateChannel in the pinned botocore's service model."""
+        import botocore.session
+
+        members = (
+            botocore.session.get_session()
+            .get_service_model("ivs")
+            .operation_model("CreateChannel")
+            .input_shape.members
+        )
+        assert set(settings.IVS_CHANNEL_TYPES) == set(members["type"].enum)
+        assert set(settings.IVS_LATENCY_MODES) == set(members["latencyMode"].enum)
+
+    def test_unknown_channel_type_stops_start_up(self):
+        """IVS_CHANNEL_TYPE=PREMIUM stops the process with a message naming the variable,
+        the value and the allowed ones."""
+        env = {**PRODUCTION_ENV, "LIVE_BACKEND": "ivs", "IVS_CHANNEL_TYPE": "PREMIUM"}
+        result = run_manage("check", env=env)
+        assert result.returncode != 0
+        assert "IVS_CHANNEL_TYPE='PREMIUM' is not one of: BASIC, STANDARD" in result.stderr
+
+    def test_unknown_latency_mode_stops_start_up(self):
+        """A lower-case latency mode is refused too: the API's values are case-sensitive."""
+        env = {**PRODUCTION_ENV, "LIVE_BACKEND": "ivs", "IVS_LATENCY_MODE": "low"}
+        result = run_manage("check", env=env)
+        assert result.returncode != 0
+        assert "IVS_LATENCY_MODE='low' is not one of: NORMAL, LOW" in result.stderr
+
+    def test_valid_values_start(self):
+        """The IVS backend with an advanced channel type and normal latency starts."""
+        env = {
+            **PRODUCTION_ENV,
+            "LIVE_BACKEND": "ivs",
+            "IVS_CHANNEL_TYPE": "ADVANCED_HD",
+            "IVS_LATENCY_MODE": "NORMAL",
+        }
+        result = run_manage("check", env=env)
+        assert result.returncode == 0, result.stdout + result.stderr

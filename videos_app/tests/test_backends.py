@@ -44,6 +44,30 @@ def mediaconvert(monkeypatch):
         stubber.assert_no_pending_responses()
 
 
+def expect_probe(stubber, video):
+    """MediaConvert probes the raw source first: a 1280x720 clip with sound."""
+    stubber.add_response(
+        "probe",
+        {
+            "ProbeResults": [
+                {
+                    "Container": {
+                        "Duration": 42.5,
+                        "Tracks": [
+                            {
+                                "TrackType": "video",
+                                "VideoProperties": {"Width": 1280, "Height": 720},
+                            },
+                            {"TrackType": "audio", "AudioProperties": {"Channels": 2}},
+                        ],
+                    }
+                }
+            ]
+        },
+        {"InputFiles": [{"FileUrl": f"s3://{settings.S3_RAW_BUCKET}/raw/{video.video_id}/source"}]},
+    )
+
+
 def uploaded(creator, creator_channel):
     video, post = start_upload(actor=creator, channel=creator_channel, size=5)
     assert post_to_storage(post, b"12345").status_code in (200, 201, 204)
@@ -55,6 +79,7 @@ class TestMediaConvertBackend:
         """submit() sends a valid CreateJob for the raw key and stores the job id."""
         backend, stubber = mediaconvert
         video = uploaded(creator, creator_channel)
+        expect_probe(stubber, video)
         stubber.add_response(
             "create_job",
             {"Job": {"Id": "1671476818694-abc", "Role": "r", "Settings": {}}},
@@ -70,6 +95,25 @@ class TestMediaConvertBackend:
         services.video_submit(video=video)
         video = video_get(video.video_id, consistent=True)
         assert video.status == VideoStatus.QUEUED and video.job_id == "1671476818694-abc"
+        # What the probe learnt is on the video before MediaConvert reports anything.
+        assert (video.width, video.height, video.duration_s) == (1280, 720, 42.5)
+
+    def test_unreadable_source_fails_the_video_with_a_reason(
+        self, creator, creator_channel, mediaconvert
+    ):
+        """Probe refusing the file fails the video with a reason; no job is created."""
+        backend, stubber = mediaconvert
+        video = uploaded(creator, creator_channel)
+        stubber.add_client_error(
+            "probe", service_error_code="BadRequestException", http_status_code=400
+        )
+        video.update(actions=pending_actions(video, VideoStatus.UPLOADED))
+        services.video_submit(video=video)
+        video = video_get(video.video_id, consistent=True)
+        assert video.status == VideoStatus.FAILED and not video.job_id
+        assert video.status_reason == (
+            "MediaConvert could not read this file as a video (BadRequestException)."
+        )
 
     def test_reconcile_settles_complete_job(self, creator, creator_channel, mediaconvert):
         """A COMPLETE job whose event was missed is settled from GetJob: the video is ready."""
@@ -145,9 +189,11 @@ class TestMediaConvertBackend:
         backend, stubber = mediaconvert
         video = uploaded(creator, creator_channel)
         video.update(actions=pending_actions(video, VideoStatus.UPLOADED))
-        stubber.add_client_error(
-            "create_job", service_error_code="TooManyRequestsException", http_status_code=429
-        )
+        for _ in range(2):
+            expect_probe(stubber, video)
+            stubber.add_client_error(
+                "create_job", service_error_code="TooManyRequestsException", http_status_code=429
+            )
         assert backend.submit(video=video).accepted is False
         services.video_submit(video=video)
         assert video_get(video.video_id, consistent=True).status == VideoStatus.UPLOADED

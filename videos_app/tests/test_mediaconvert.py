@@ -152,18 +152,6 @@ class TestBuildCreateJobParams:
         assert capture["VideoDescription"]["CodecSettings"]["Codec"] == "FRAME_CAPTURE"
         assert "Queue" not in make_params(queue=None)
 
-    def test_unknown_source_gets_the_full_ladder_by_height(self) -> None:
-        """Unprobed: 1080/720/480/360 by height only, so the aspect ratio follows the input."""
-        outputs = hls_outputs(make_params(rungs=None))
-        assert [o["NameModifier"] for o in outputs] == ["_1080p", "_720p", "_480p", "_360p"]
-        assert [o["VideoDescription"]["Height"] for o in outputs] == [1080, 720, 480, 360]
-        assert all("Width" not in o["VideoDescription"] for o in outputs)
-        assert all(len(o["AudioDescriptions"]) == 1 for o in outputs)
-        qualities = [
-            o["VideoDescription"]["CodecSettings"]["H264Settings"]["QvbrSettings"] for o in outputs
-        ]
-        assert [q["QvbrQualityLevel"] for q in qualities] == [8, 7, 7, 7]
-
     def test_silent_source_asks_for_no_audio(self) -> None:
         """A probed silent source gets no audio selector and no audio outputs (no mp4a)."""
         params = make_params(rungs=build_ladder(info=make_info(has_audio=False, audio_channels=0)))
@@ -278,18 +266,6 @@ class TestMediaConvertClient:
         )
         assert job_id == "1671476818694-phptj0"
 
-    def test_create_job_for_an_unprobed_source_is_valid_too(
-        self, stubber: Stubber, mediaconvert: MediaConvertClient
-    ) -> None:
-        """The height-only full ladder also passes the service model's validation."""
-        expected = make_params(rungs=None, queue="Default")
-        stubber.add_response(
-            "create_job", job_response(status="SUBMITTED"), expected_params=expected
-        )
-        mediaconvert.create_job(
-            video_id=VIDEO_ID, input_uri=INPUT_URI, output_prefix_uri=PREFIX + "/"
-        )
-
     def test_refused_job_becomes_a_readable_error(
         self, stubber: Stubber, mediaconvert: MediaConvertClient
     ) -> None:
@@ -302,7 +278,10 @@ class TestMediaConvertClient:
         )
         with pytest.raises(MediaConvertError) as caught:
             mediaconvert.create_job(
-                video_id=VIDEO_ID, input_uri=INPUT_URI, output_prefix_uri=PREFIX
+                video_id=VIDEO_ID,
+                input_uri=INPUT_URI,
+                output_prefix_uri=PREFIX,
+                rungs=build_ladder(info=make_info()),
             )
         assert caught.value.reason == (
             "MediaConvert refused the job: ForbiddenException: "

@@ -5,7 +5,7 @@ is changed by ``videos_app.transcode_jobs``, which reads the outcome.
 """
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from videos_app.models import Video
@@ -14,11 +14,16 @@ from videos_app.models import Video
 @dataclass(frozen=True)
 class Submission:
     """``accepted`` False: the transcoder refused for now (the video stays
-    ``uploaded`` and reconcile submits it again). ``job_id`` None: a local worker
-    takes the video from the queue."""
+    ``uploaded`` and reconcile submits it again), or, with ``failure_reason``, for good
+    (the source is not a usable video: the video fails with that reason). ``job_id``
+    None: a local worker takes the video from the queue. ``probed``: what a probe at
+    submission learnt (``duration_s``, ``width``, ``height`` of the top rendition),
+    recorded on the video as the ffmpeg worker's events record them."""
 
     accepted: bool
     job_id: str | None = None
+    failure_reason: str | None = None
+    probed: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

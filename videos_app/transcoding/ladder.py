@@ -109,23 +109,6 @@ def build_ladder(*, info: SourceInfo) -> list[Rung]:
     return rungs
 
 
-def default_ladder() -> list[Rung]:
-    """The full 16:9 30 fps stereo ladder, for a source nobody has probed (MediaConvert)."""
-    info = SourceInfo(
-        width=1920,
-        height=1080,
-        coded_width=1920,
-        coded_height=1080,
-        rotation=0,
-        fps=30.0,
-        duration_s=0.0,
-        has_audio=True,
-        audio_channels=2,
-        video_codec="h264",
-    )
-    return build_ladder(info=info)
-
-
 def output_fps(*, source_fps: float) -> float:
     """Frame rate the renditions are encoded at: the source's, capped at 60."""
     if source_fps <= 0:

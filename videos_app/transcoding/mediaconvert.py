@@ -16,7 +16,9 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from videos_app.transcoding.ladder import Rung, default_ladder
+from videos_app.transcoding.ladder import Rung
+from videos_app.transcoding.mediaconvert_probe import FILE_REFUSAL_CODES, source_info_from_probe
+from videos_app.transcoding.probe import InvalidSourceError, SourceInfo
 
 HLS_SEGMENT_SECONDS = 6
 HLS_BASENAME = "master"
@@ -38,7 +40,7 @@ FINISHED_STATUSES = frozenset({"COMPLETE", "ERROR", "CANCELED"})
 
 
 class MediaConvertError(Exception):
-    """MediaConvert refused a request; `reason` is one readable line."""
+    """MediaConvert refused a request for now; `reason` is one readable line."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -74,20 +76,20 @@ def build_create_job_params(
     video_id: str,
     input_uri: str,
     output_prefix_uri: str,
-    rungs: list[Rung] | None,
+    rungs: Sequence[Rung],
     role_arn: str,
     queue: str | None,
     app_tag: str,
 ) -> dict[str, Any]:
     """CreateJob keyword arguments for this video's ladder.
 
-    With `rungs` from a probe the outputs have exact square-pixel sizes and a
-    silent source gets no audio. Without them (the source was never probed)
-    the full 1080/720/480/360 ladder is requested by height only, so the input's
-    aspect ratio is kept; such a source may then be scaled up.
+    `rungs` come from `build_ladder` on the probed source, so the outputs have exact
+    square-pixel sizes, are never bigger than the source, and a silent source gets no
+    audio.
     """
-    known_source = rungs is not None
-    ladder = list(rungs) if rungs is not None else default_ladder()
+    ladder = list(rungs)
+    if not ladder:
+        raise ValueError("A job needs at least one rung.")
     with_audio = any(rung.has_audio for rung in ladder)
     prefix = output_prefix_uri.rstrip("/") + "/"
 
@@ -101,9 +103,7 @@ def build_create_job_params(
     if with_audio:
         job_input["AudioSelectors"] = {AUDIO_SELECTOR: {"DefaultSelection": "DEFAULT"}}
 
-    hls_outputs = [
-        _hls_output(rung=rung, exact_size=known_source, with_audio=with_audio) for rung in ladder
-    ]
+    hls_outputs = [_hls_output(rung=rung, with_audio=with_audio) for rung in ladder]
     params: dict[str, Any] = {
         "Role": role_arn,
         # MediaConvert dedupes on this token only for about a minute; the video record
@@ -134,7 +134,7 @@ def build_create_job_params(
                         "Type": "FILE_GROUP_SETTINGS",
                         "FileGroupSettings": {"Destination": prefix + POSTER_BASENAME},
                     },
-                    "Outputs": [_poster_output(rung=ladder[0], exact_size=known_source)],
+                    "Outputs": [_poster_output(rung=ladder[0])],
                 },
             ],
         },
@@ -144,7 +144,7 @@ def build_create_job_params(
     return params
 
 
-def _hls_output(*, rung: Rung, exact_size: bool, with_audio: bool) -> dict[str, Any]:
+def _hls_output(*, rung: Rung, with_audio: bool) -> dict[str, Any]:
     quality = QVBR_QUALITY_1080P if min(rung.width, rung.height) >= 1080 else QVBR_QUALITY
     h264: dict[str, Any] = {
         "RateControlMode": "QVBR",
@@ -157,8 +157,8 @@ def _hls_output(*, rung: Rung, exact_size: bool, with_audio: bool) -> dict[str, 
         "CodecLevel": "AUTO",
     }
     video: dict[str, Any] = {"CodecSettings": {"Codec": "H_264", "H264Settings": h264}}
-    _set_size(video=video, rung=rung, exact_size=exact_size)
-    if exact_size and min(rung.width, rung.height) >= MIN_OUTPUT_SIDE_PX:
+    _set_size(video=video, rung=rung)
+    if min(rung.width, rung.height) >= MIN_OUTPUT_SIDE_PX:
         # The rung size already is the display size: square pixels (the ffmpeg
         # path's setsar=1), or anamorphic sources would be widened twice.
         h264.update({"ParControl": "SPECIFIED", "ParNumerator": 1, "ParDenominator": 1})
@@ -185,7 +185,7 @@ def _hls_output(*, rung: Rung, exact_size: bool, with_audio: bool) -> dict[str, 
     return output
 
 
-def _poster_output(*, rung: Rung, exact_size: bool) -> dict[str, Any]:
+def _poster_output(*, rung: Rung) -> dict[str, Any]:
     video: dict[str, Any] = {
         "CodecSettings": {
             "Codec": "FRAME_CAPTURE",
@@ -197,7 +197,7 @@ def _poster_output(*, rung: Rung, exact_size: bool) -> dict[str, Any]:
             },
         },
     }
-    _set_size(video=video, rung=rung, exact_size=exact_size)
+    _set_size(video=video, rung=rung)
     return {
         "NameModifier": POSTER_NAME_MODIFIER,
         "ContainerSettings": {"Container": "RAW"},
@@ -205,14 +205,13 @@ def _poster_output(*, rung: Rung, exact_size: bool) -> dict[str, Any]:
     }
 
 
-def _set_size(*, video: dict[str, Any], rung: Rung, exact_size: bool) -> None:
+def _set_size(*, video: dict[str, Any], rung: Rung) -> None:
     if min(rung.width, rung.height) < MIN_OUTPUT_SIDE_PX:
         return  # no size at all: MediaConvert keeps the (tiny) input resolution
+    # Width and height together are the display size, so stretch to exactly that.
     video["Height"] = rung.height
-    if exact_size:
-        # Width and height together are the display size, so stretch to exactly that.
-        video["Width"] = rung.width
-        video["ScalingBehavior"] = "STRETCH_TO_OUTPUT"
+    video["Width"] = rung.width
+    video["ScalingBehavior"] = "STRETCH_TO_OUTPUT"
 
 
 class MediaConvertClient:
@@ -224,13 +223,39 @@ class MediaConvertClient:
         self._queue = queue
         self._app_tag = app_tag
 
+    def probe(self, *, input_uri: str) -> SourceInfo:
+        """What the source is, read by MediaConvert itself (no download here).
+
+        Raises InvalidSourceError when the file is not a usable video (the video fails
+        with that reason) and MediaConvertError when MediaConvert could not answer now.
+        """
+        try:
+            response = self._client.probe(InputFiles=[{"FileUrl": input_uri}])
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            if code in FILE_REFUSAL_CODES:
+                raise InvalidSourceError(
+                    f"MediaConvert could not read this file as a video ({code})."
+                ) from error
+            raise MediaConvertError(
+                f"MediaConvert could not probe the file: {_describe(error)}"
+            ) from error
+        except BotoCoreError as error:
+            raise MediaConvertError(
+                f"MediaConvert could not probe the file: {_describe(error)}"
+            ) from error
+        results = response.get("ProbeResults") or []
+        if not results:
+            raise InvalidSourceError("This file is not a video we can read")
+        return source_info_from_probe(results[0])
+
     def create_job(
         self,
         *,
         video_id: str,
         input_uri: str,
         output_prefix_uri: str,
-        rungs: list[Rung] | None = None,
+        rungs: Sequence[Rung],
     ) -> str:
         """Submit the ladder for one video and return MediaConvert's job id."""
         params = build_create_job_params(

@@ -133,7 +133,7 @@ def probe_source(path: str) -> SourceInfo:
     if info.duration_s <= 0:
         # Raw or streamed containers carry no duration; reading packets is cheap.
         info = replace(info, duration_s=_duration_by_reading_packets(path=path))
-    _validate(info=info)
+    validate_source(info=info)
     _check_tail_decodes(path=path, info=info)
     return info
 
@@ -326,12 +326,13 @@ def _duration_by_reading_packets(*, path: str) -> float:
     return int(times[-1]) / 1_000_000 if times else 0.0
 
 
-def _validate(*, info: SourceInfo) -> None:
+def validate_source(*, info: SourceInfo, duration_known: bool = True) -> None:
+    """Refuse a source no backend should transcode (shared with the MediaConvert probe)."""
     if min(info.coded_width, info.coded_height) < MIN_DIMENSION_PX:
         raise InvalidSourceError("The video picture is too small")
     if max(info.width, info.height) > MAX_DIMENSION_PX:
         raise InvalidSourceError("The video resolution is too large (the limit is 8K)")
-    if info.duration_s < MIN_DURATION_S:
+    if duration_known and info.duration_s < MIN_DURATION_S:
         raise InvalidSourceError("The video is too short")
 
 
