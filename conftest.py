@@ -161,3 +161,18 @@ def s3_relay(monkeypatch):
         monkeypatch.setattr(name, lambda: client)
     yield relay
     relay.stop()
+
+
+@pytest.fixture
+def renders():
+    """Names of the templates rendered while the test runs, in order."""
+    from django.test.signals import template_rendered
+
+    seen = []
+
+    def record(sender, template, context, **kwargs):
+        seen.append(template.name)
+
+    template_rendered.connect(record)
+    yield seen
+    template_rendered.disconnect(record)

@@ -1,9 +1,7 @@
 """A channel page's main part is rendered once per remembered state and kind of viewer;
 each viewer still gets their own subscribe state, and changes made here show at once."""
 
-import pytest
 from django.test import Client
-from django.test.signals import template_rendered
 
 from channels_app.selectors import channel_get, user_get
 from channels_app.services import channel_update
@@ -12,18 +10,6 @@ from social_app.services import subscription_set
 from social_app.tests.factories import make_ready_video
 
 MAIN = "channels_app/_channel_main.html"
-
-
-@pytest.fixture
-def renders():
-    seen = []
-
-    def record(sender, template, context, **kwargs):
-        seen.append(template.name)
-
-    template_rendered.connect(record)
-    yield seen
-    template_rendered.disconnect(record)
 
 
 def _page(client, channel) -> str:

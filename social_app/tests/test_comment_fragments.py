@@ -6,9 +6,7 @@ import re
 import time
 from types import SimpleNamespace
 
-import pytest
 from django.test import Client
-from django.test.signals import template_rendered
 from django.urls import reverse
 
 from channels_app.selectors import user_get
@@ -37,18 +35,6 @@ def _comment_html(page: str, comment) -> str:
     ends = (page.find("<li", start), page.find('<details class="reply-form"', start))
     end = min((i for i in ends if i > 0), default=len(page))
     return page[start:end]
-
-
-@pytest.fixture
-def renders():
-    seen = []
-
-    def record(sender, template, context, **kwargs):
-        seen.append(template.name)
-
-    template_rendered.connect(record)
-    yield seen
-    template_rendered.disconnect(record)
 
 
 def test_each_viewer_sees_edit_and_delete_only_on_their_own_comments():
