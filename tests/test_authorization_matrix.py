@@ -684,6 +684,7 @@ MATRIX: dict[str, Route] = {
     # videoplatform
     "healthz": public(no_kwargs),
     "readyz": public(no_kwargs),
+    "favicon": public(no_kwargs, 302),
     "aws_events": Route(
         # Authenticated by the shared-secret header only: no browser session gets in.
         kind=ACTION,

@@ -54,7 +54,9 @@ if PRODUCTION:
         )
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", "local-development-key-not-for-production-use-0123456789")
-DEBUG = env_bool("DJANGO_DEBUG", default=not PRODUCTION)
+# Off unless asked for (DJANGO_DEBUG=1), locally too: `make run` shows the pages people
+# see, our 404 and 500 included, not Django's debug pages.
+DEBUG = env_bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
@@ -164,6 +166,13 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+# Locally each request looks the file up again and browsers revalidate it, DEBUG or not,
+# so an edited or added file under static/ is served on the next reload.
+WHITENOISE_AUTOREFRESH = not PRODUCTION
+if not PRODUCTION:
+    WHITENOISE_MAX_AGE = 0
+# whitenoise's own table has no .webmanifest (it would be application/octet-stream).
+WHITENOISE_MIMETYPES = {".webmanifest": "application/manifest+json"}
 
 # --- AWS and the local equivalents -------------------------------------------------
 AWS_REGION = env("AWS_REGION", "us-east-1")

@@ -1,11 +1,12 @@
-"""Cross-cutting views: liveness and readiness checks, error pages."""
+"""Cross-cutting views: liveness and readiness checks, error pages, the favicon."""
 
 import sys
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
-from django.views.decorators.cache import never_cache
+from django.templatetags.static import static
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 
 from videoplatform.aws import dynamodb_client, s3_client
@@ -50,13 +51,24 @@ def server_error(request):
     return render(request, "errors/500.html", status=500)
 
 
+def bad_request(request, exception=None):
+    """The 400 handler. The exception's text is not shown: for a refused Host header it
+    names the host and the ALLOWED_HOSTS setting."""
+    return render(request, "errors/400.html", status=400)
+
+
 def permission_denied(request, exception=None):
     message = getattr(exception, "message", None) or (str(exception) if exception else "")
     return render(request, "errors/403.html", {"message": message}, status=403)
 
 
 def page_not_found(request, exception=None):
-    return render(request, "errors/404.html", status=404)
+    """Our views raise ``Http404("No such channel.")`` for people to read; the URL
+    resolver's own 404 (a subclass) carries the patterns it tried and is not shown."""
+    message = ""
+    if type(exception) is Http404 and exception.args and isinstance(exception.args[0], str):
+        message = exception.args[0]
+    return render(request, "errors/404.html", {"message": message}, status=404)
 
 
 def csrf_failure(request, reason=""):
@@ -70,3 +82,12 @@ def csrf_failure(request, reason=""):
         },
         status=403,
     )
+
+
+@require_safe
+@cache_control(public=True, max_age=24 * 3600)
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page links to: send them to the icon.
+    Not a permanent redirect: in production the target's name carries its hash, and a
+    new icon must not wait for browsers to forget a redirect they were told never changes."""
+    return HttpResponseRedirect(static("favicon.svg"))

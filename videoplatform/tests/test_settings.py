@@ -1,10 +1,13 @@
-"""Production mode: refuses to start without its required values; check --deploy is clean."""
+"""Production mode: refuses to start without its required values; check --deploy is clean.
+DEBUG: off unless DJANGO_DEBUG turns it on."""
 
+import json
 import os
 import secrets
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings
 
 PRODUCTION_ENV = {
@@ -101,3 +104,72 @@ class TestIvsSettings:
         }
         result = run_manage("check", env=env)
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def read_settings(*names, env):
+    """The named settings as a process started with ``env`` (and no DJANGO_* variables
+    of this one) loads them; pytest-django's DEBUG override does not reach it."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    script = (
+        "import json, sys, django; django.setup(); from django.conf import settings;"
+        "print(json.dumps({n: getattr(settings, n) for n in sys.argv[1:]}, default=str))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, *names],
+        env={**clean, "DJANGO_SETTINGS_MODULE": "videoplatform.settings", **env},
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+class TestDebugSetting:
+    def test_off_by_default_locally(self):
+        """`make run`'s settings (DJANGO_ENV=local, DJANGO_DEBUG unset) have DEBUG off, and
+        what DEBUG used to provide locally is set on its own: the local hosts, static
+        files found by whitenoise and looked up again on each request."""
+        values = read_settings(
+            "DEBUG",
+            "ALLOWED_HOSTS",
+            "WHITENOISE_USE_FINDERS",
+            "WHITENOISE_AUTOREFRESH",
+            "WHITENOISE_MAX_AGE",
+            env={"DJANGO_ENV": "local"},
+        )
+        assert values == {
+            "DEBUG": False,
+            "ALLOWED_HOSTS": ["127.0.0.1", "localhost"],
+            "WHITENOISE_USE_FINDERS": True,
+            "WHITENOISE_AUTOREFRESH": True,
+            "WHITENOISE_MAX_AGE": 0,
+        }
+
+    @pytest.mark.parametrize("value", ["1", "true", "on"])
+    def test_django_debug_turns_it_on(self, value):
+        """DJANGO_DEBUG=1 (or true/on) turns Django's debug pages on locally."""
+        assert read_settings("DEBUG", env={"DJANGO_ENV": "local", "DJANGO_DEBUG": value}) == {
+            "DEBUG": True
+        }
+
+    def test_django_debug_0_keeps_it_off(self):
+        """DJANGO_DEBUG=0 is off, as unset is."""
+        values = read_settings("DEBUG", env={"DJANGO_ENV": "local", "DJANGO_DEBUG": "0"})
+        assert values == {"DEBUG": False}
+
+    def test_off_in_production(self):
+        """Production has DEBUG off and whitenoise serving only the collected files."""
+        values = read_settings(
+            "DEBUG", "WHITENOISE_USE_FINDERS", "WHITENOISE_AUTOREFRESH", env=PRODUCTION_ENV
+        )
+        assert values == {
+            "DEBUG": False,
+            "WHITENOISE_USE_FINDERS": False,
+            "WHITENOISE_AUTOREFRESH": False,
+        }
+
+    def test_tests_run_with_debug_off(self):
+        """pytest-django runs the suite with DEBUG off, whatever the environment says."""
+        assert settings.DEBUG is False
