@@ -25,6 +25,22 @@ class VideoStatus(StrEnum):
     FAILED = "failed"
     REMOVED = "removed"
 
+    @property
+    def label(self) -> str:
+        """What people read in the studio; the value stays for code, CSS and tests."""
+        return _STATUS_LABELS[self]
+
+
+_STATUS_LABELS = {
+    VideoStatus.UPLOADING: "Uploading",
+    VideoStatus.UPLOADED: "Waiting to process",
+    VideoStatus.QUEUED: "Waiting to process",
+    VideoStatus.PROCESSING: "Processing",
+    VideoStatus.READY: "Published",
+    VideoStatus.FAILED: "Failed",
+    VideoStatus.REMOVED: "Removed by a moderator",
+}
+
 
 PENDING_STATUSES = frozenset({VideoStatus.UPLOADED, VideoStatus.QUEUED, VideoStatus.PROCESSING})
 FINAL_STATUSES = frozenset({VideoStatus.READY, VideoStatus.FAILED, VideoStatus.REMOVED})
@@ -34,6 +50,11 @@ class Visibility(StrEnum):
     PUBLIC = "public"
     UNLISTED = "unlisted"
     PRIVATE = "private"
+
+    @property
+    def label(self) -> str:
+        """What people read in the studio; the value stays for code, CSS and tests."""
+        return self.value.capitalize()
 
 
 # Sparse indexes: an item is in the index only while it has the attribute. Site-wide
@@ -195,3 +216,15 @@ class Video(ForgetsOnWrite, Model):
     def listed(self) -> bool:
         """In the public listings (home feed, channel page) right now."""
         return bool(self.feed_shard)
+
+    @property
+    def status_label(self) -> str:
+        """The status in words; a ready private video is "Ready", not "Published"."""
+        status = VideoStatus(self.status)
+        if status is VideoStatus.READY and self.visibility == Visibility.PRIVATE:
+            return "Ready"
+        return status.label
+
+    @property
+    def visibility_label(self) -> str:
+        return Visibility(self.visibility).label

@@ -47,12 +47,107 @@
       return response.json().catch(function () { return {}; }).then(function (json) {
         if (!response.ok) {
           const message = json.error || "Something went wrong (" + response.status + ").";
-          throw Object.assign(new Error(message), { retriable: response.status >= 500 });
+          throw Object.assign(new Error(message), {
+            retriable: response.status >= 500,
+            fields: fieldMessages(json),
+          });
         }
         return json;
       });
     });
   }
+
+  // --- Messages by their field ------------------------------------------------------
+
+  // A refusal names its fields as {"fields": {name: [messages]}} (form errors) or
+  // {"field": name} with one "error" (a service's refusal).
+  function fieldMessages(json) {
+    if (json.fields && typeof json.fields === "object") return json.fields;
+    if (json.field && json.error) return { [json.field]: [json.error] };
+    return {};
+  }
+
+  // The input a message belongs by. The hidden size and type describe the chosen
+  // file, so their messages show by the file input.
+  function inputFor(name) {
+    const input = form.elements.namedItem(name);
+    if (!input || input.type === "hidden") return name === "size" || name === "content_type" ? fileInput : null;
+    return input.closest ? input : null;
+  }
+
+  function clearFieldErrors() {
+    form.querySelectorAll(".field-errors").forEach(function (box) {
+      const input = form.querySelector('[aria-describedby~="' + box.id + '"]');
+      if (input) {
+        const rest = input.getAttribute("aria-describedby").split(/\s+/).filter(function (id) { return id !== box.id; });
+        if (rest.length) input.setAttribute("aria-describedby", rest.join(" "));
+        else input.removeAttribute("aria-describedby");
+        input.removeAttribute("aria-invalid");
+      }
+      box.remove();
+    });
+    errorBox.textContent = "";
+  }
+
+  function showFieldError(input, messages) {
+    const id = input.id + "_error";
+    let box = document.getElementById(id);
+    if (!box) {
+      box = document.createElement("div");
+      box.className = "field-errors";
+      box.id = id;
+      input.closest(".field").appendChild(box);
+    }
+    messages.forEach(function (message) {
+      const line = document.createElement("p");
+      line.className = "error";
+      line.setAttribute("role", "alert");
+      line.textContent = message;
+      box.appendChild(line);
+    });
+    const described = (input.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean);
+    if (described.indexOf(id) === -1) described.push(id);
+    input.setAttribute("aria-describedby", described.join(" "));
+    input.setAttribute("aria-invalid", "true");
+  }
+
+  // Each message by its field; what belongs to no field goes by the button.
+  function showError(message, fields) {
+    const loose = [];
+    let first = null;
+    Object.keys(fields || {}).forEach(function (name) {
+      const messages = [].concat(fields[name]);
+      const input = inputFor(name);
+      if (!input) { loose.push.apply(loose, messages); return; }
+      showFieldError(input, messages);
+      first = first || input;
+    });
+    if (!first) errorBox.textContent = message;
+    else if (loose.length) errorBox.textContent = loose.join(" ");
+    if (first) first.focus();
+  }
+
+  // --- Title from the file name -------------------------------------------------------
+
+  const titleInput = form.elements.namedItem("title");
+  let autoTitle = null; // the title this script last filled in, replaced on the next file
+
+  function titleFromName(name) {
+    const max = titleInput.maxLength > 0 ? titleInput.maxLength : 200;
+    const bare = name.replace(/\.[^.]*$/, "").replace(/[_-]+/g, " ").replace(/\s+/g, " ").trim();
+    return bare.slice(0, max).trim();
+  }
+
+  fileInput.addEventListener("change", function () {
+    const file = fileInput.files[0];
+    if (!file || !titleInput) return;
+    const current = titleInput.value.trim();
+    if (current !== "" && titleInput.value !== autoTitle) return; // typed by the person
+    const title = titleFromName(file.name);
+    if (!title) return;
+    titleInput.value = title;
+    autoTitle = title;
+  });
 
   function showProgress(sent, total) {
     const p = total ? Math.floor((100 * sent) / total) : 0;
@@ -238,11 +333,12 @@
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
-    errorBox.textContent = "";
+    clearFieldErrors();
     const file = fileInput.files[0];
-    if (!file) { errorBox.textContent = "Choose a video file."; return; }
-    if (file.size === 0) { errorBox.textContent = "The file is empty."; return; }
-    if (file.size > maxBytes) { errorBox.textContent = "The file is too big: the limit is " + humanBytes(maxBytes) + "."; return; }
+    const fileError = function (message) { showError(message, { file: [message] }); };
+    if (!file) { fileError("Choose a video file."); return; }
+    if (file.size === 0) { fileError("The file is empty."); return; }
+    if (file.size > maxBytes) { fileError("The file is too big: the limit is " + humanBytes(maxBytes) + "."); return; }
     form.querySelector("button[type=submit]").disabled = true;
     cancelled = false;
     let resumed = false;
@@ -272,10 +368,10 @@
         window.location.href = done.studio_url;
       })
       .catch(function (error) {
-        errorBox.textContent = error.message;
         state.textContent = error.message;
         form.hidden = false;
         panel.hidden = true;
+        showError(error.message, error.fields);
         form.querySelector("button[type=submit]").disabled = false;
         const keep = current && current.multipart && !cancelled;
         if (current && !keep) {

@@ -134,7 +134,7 @@ class TestModerationFlow:
         creator_page.goto(f"{base}/studio/videos/")
         row = creator_page.locator(f"#video-{video.video_id}")
         expect(row.locator(".status")).to_have_attribute("data-status", "removed")
-        expect(row.locator(".status")).to_have_text("Removed")
+        expect(row.locator(".status")).to_have_text("Removed by a moderator")
         expect(row.locator(".reason")).to_have_text(REMOVAL_REASON)
         creator_page.goto(f"{base}/notifications/")
         expect(
