@@ -15,8 +15,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from channels_app import recent
-from videoplatform.fragments import CSRF_PLACEHOLDER, fill, fragment
-from videoplatform.local_cache import MISSING
+from videoplatform.fragments import CSRF_PLACEHOLDER, fill, fragment, shell
 from videoplatform.storage import media_url
 from videos_app.cards import video_grid
 
@@ -42,12 +41,11 @@ def viewer_kind(user, channel) -> str:
 def channel_main(request, inputs: ChannelInputs) -> SafeString:
     channel = inputs.channel
     avatar_url, banner_url = media_url(channel.avatar_key), media_url(channel.banner_key)
-    key = _shell_key(inputs, avatar_url, banner_url)
-    entry = MISSING
-    if key is not None:
-        entry = recent.page_shells.get(f"{channel.channel_id}:{inputs.kind}")
-    if entry is MISSING or entry[0] != key:
-        shell = render_to_string(
+    html, variants = shell(
+        recent.page_shells,
+        f"{channel.channel_id}:{inputs.kind}",
+        _shell_key(inputs, avatar_url, banner_url),
+        lambda: render_to_string(
             "channels_app/_channel_main.html",
             {
                 "channel": channel,
@@ -59,12 +57,9 @@ def channel_main(request, inputs: ChannelInputs) -> SafeString:
                 "grid": video_grid(inputs.page),
                 "subscribe_area": SafeString(SUBSCRIBE_PLACEHOLDER),
             },
-        )
-        entry = (key, shell, {})
-        if key is not None:
-            recent.page_shells.set(f"{channel.channel_id}:{inputs.kind}", entry)
-    _, shell, variants = entry
-    html = fill(shell, {SUBSCRIBE_PLACEHOLDER: _subscribe_area(inputs, variants)})
+        ),
+    )
+    html = fill(html, {SUBSCRIBE_PLACEHOLDER: _subscribe_area(inputs, variants)})
     if inputs.kind == "anonymous":
         return html  # nothing to post: no token, no cookie
     return fill(html, {CSRF_PLACEHOLDER: get_token(request)})

@@ -16,6 +16,8 @@ from collections.abc import Callable
 
 from django.utils.safestring import SafeString, mark_safe
 
+from videoplatform.local_cache import MISSING, LocalCache
+
 # In shared HTML, where each response's own CSRF token goes (filled by ``fill``).
 CSRF_PLACEHOLDER = "@@csrf-token@@"
 # A page's fragments are few (one per kind of viewer or per neighbouring video); past
@@ -38,3 +40,18 @@ def fill(html: str, values: dict[str, str]) -> SafeString:
     for placeholder, value in values.items():
         html = html.replace(placeholder, value)
     return mark_safe(html)  # noqa: S308 - values are tokens made by the server
+
+
+def shell(cache: LocalCache, name: str, key: tuple | None, render: Callable[[], str]):
+    """A page's main part kept in ``cache`` under ``name`` while ``key`` (what it was
+    rendered from: serials of remembered values, the values shown) stays the same; a
+    ``key`` of None (something not remembered) renders it for this request only.
+
+    Returns (html, variants): ``variants`` is a dict kept with the shell for the few
+    renderings of the viewer's own controls (``fragment(variants, ...)``)."""
+    entry = cache.get(name) if key is not None else MISSING
+    if entry is MISSING or entry[0] != key:
+        entry = (key, render(), {})
+        if key is not None:
+            cache.set(name, entry)
+    return entry[1], entry[2]

@@ -28,8 +28,7 @@ from social_app.comment_fragments import (
     shared_threads,
 )
 from social_app.view_tokens import view_token_issue
-from videoplatform.fragments import fill, fragment
-from videoplatform.local_cache import MISSING
+from videoplatform.fragments import fill, fragment, shell
 from videos_app import recent
 from videos_app.cards import more_grid
 
@@ -54,18 +53,14 @@ class WatchInputs:
 
 def watch_main(request, inputs: WatchInputs) -> SafeString:
     video, kind = inputs.video, inputs.kind
-    key = _shell_key(inputs)
-    entry = MISSING
-    if key is not None:
-        entry = recent.watch_shells.get(f"{video.video_id}:{kind}")
-    if entry is MISSING or entry[0] != key:
-        # The shell, and a dict for the few variants of the viewer's own buttons.
-        entry = (key, _render_shell(inputs), {})
-        if key is not None:
-            recent.watch_shells.set(f"{video.video_id}:{kind}", entry)
-    _, shell, variants = entry
+    html, variants = shell(
+        recent.watch_shells,
+        f"{video.video_id}:{kind}",
+        _shell_key(inputs),
+        lambda: _render_shell(inputs),
+    )
     html = fill(
-        shell,
+        html,
         {
             LIKE_PLACEHOLDER: _like_button(inputs, variants),
             SUBSCRIBE_PLACEHOLDER: _subscribe_area(request, inputs, variants),
