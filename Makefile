@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test bench lint format setup tools clean-data synth deploy
+.PHONY: run test bench lint format setup tools clean-data synth deploy screenshots messages
 
 run: setup
 	$(BIN)/python manage.py devstack
@@ -17,6 +17,11 @@ bench: setup
 	@scripts/check_tools.sh --bench
 	$(BIN)/python -m bench
 
+# PNGs of every kind of page (desktop and phone, light and dark) into docs/screenshots/.
+screenshots: setup
+	@scripts/check_tools.sh --browser
+	$(BIN)/python -m pytest tests/e2e/screenshots.py -p no:cacheprovider
+
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -25,7 +30,17 @@ format: $(INSTALLED)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-setup: tools $(INSTALLED) .local/dynamodb-local/DynamoDBLocal.jar static/vendor/.stamp
+# Compiled translations (locale/<language>/LC_MESSAGES/django.mo) from the .po files.
+MESSAGES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
+
+setup: tools $(INSTALLED) .local/dynamodb-local/DynamoDBLocal.jar static/vendor/.stamp $(MESSAGES)
+
+locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po
+	msgfmt --check-format -o $@ $<
+
+# After changing user-facing text: collect the strings into the .po files to translate.
+messages: $(INSTALLED)
+	$(BIN)/python manage.py makemessages --locale vi --ignore '.venv/*' --ignore 'cdk.out/*' --ignore 'deploy/*' --ignore '.local/*' --ignore 'bench/*'
 
 tools:
 	@scripts/check_tools.sh

@@ -138,6 +138,7 @@ def dynamodb_relay(monkeypatch):
     monkeypatch.setattr("videoplatform.tallies.dynamodb_client", lambda: client)
     monkeypatch.setattr("videos_app.selectors.dynamodb_client", lambda: client)
     monkeypatch.setattr("social_app.notifications.dynamodb_client", lambda: client)
+    monkeypatch.setattr("channels_app.selectors.dynamodb_client", lambda: client)
     yield relay
     relay.stop()
     # Undo now, so the next test never reaches DynamoDB through a dead relay.

@@ -8,6 +8,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 from pynamodb.exceptions import TransactWriteError, UpdateError
 
@@ -22,6 +23,7 @@ from videoplatform.text import clean_text
 logger = logging.getLogger(__name__)
 
 DISPLAY_NAME_MAX = 50
+THEMES = ("", "light", "dark")
 
 # A dummy hash checked when the account does not exist, so a wrong email and a wrong
 # password take the same time.
@@ -43,13 +45,13 @@ def clean_sign_up(*, email: str, display_name: str, password: str) -> tuple[str,
     try:
         validate_email(email)
     except ValidationError:
-        raise ApplicationError("Enter a valid email address.", field="email") from None
+        raise ApplicationError(_("Enter a valid email address."), field="email") from None
     if len(email) > 254:
-        raise ApplicationError("Enter a valid email address.", field="email")
+        raise ApplicationError(_("Enter a valid email address."), field="email")
     display_name = clean_text(
         display_name,
         field="display_name",
-        label="Display name",
+        label=_("Display name"),
         max_length=DISPLAY_NAME_MAX,
         required=True,
     )
@@ -85,7 +87,7 @@ def _create_user_with_claim(user: User) -> None:
             tx.save(user, condition=User.user_id.does_not_exist())
     except TransactWriteError as error:
         if condition_failed(error):
-            raise Conflict("An account with this email already exists.", field="email") from None
+            raise Conflict(_("An account with this email already exists."), field="email") from None
         raise
 
 
@@ -105,10 +107,10 @@ def user_authenticate(*, email: str, password: str, ip: str, device_cookie: str 
     else:
         ok = check_password(password, user.password_hash)
     if not ok:
-        raise ApplicationError("Email or password is incorrect.")
+        raise ApplicationError(_("Email or password is incorrect."))
     login_attempt_succeeded(attempt)
     if user.is_banned:
-        raise PermissionDenied("This account is suspended.")
+        raise PermissionDenied(_("This account is suspended."))
     return user
 
 
@@ -136,11 +138,11 @@ def user_upsert_from_cognito(*, identity) -> User:
             _create_user_with_claim(user)
         except Conflict:
             raise Conflict(
-                "A local account already uses this email; sign in with your password."
+                _("A local account already uses this email; sign in with your password.")
             ) from None
         return user
     if existing.is_banned:
-        raise PermissionDenied("This account is suspended.")
+        raise PermissionDenied(_("This account is suspended."))
     actions = [User.roles.set(roles) if roles else User.roles.remove()]
     existing.update(actions=actions)
     recent_users.discard(existing.user_id)
@@ -155,6 +157,15 @@ def user_set_role(*, user: User, role: Role, granted: bool) -> User:
         user.update(actions=[User.roles.delete({str(role)})])
         recent_users.discard(user.user_id)
     return user
+
+
+def user_set_theme(*, user: User, theme: str) -> None:
+    """Remember the colour theme chosen by this person ("" follows the device)."""
+    if theme not in THEMES:
+        raise ApplicationError(_("Choose light, dark or the device's setting."))
+    action = User.theme.set(theme) if theme else User.theme.remove()
+    user.update(actions=[action])
+    recent_users.discard(user.user_id)
 
 
 def user_set_banned(*, user: User, banned: bool) -> bool:
@@ -197,5 +208,5 @@ def user_create_confirmed(*, email: str, display_name: str, password_hash: str) 
     try:
         _create_user_with_claim(user)
     except Conflict:
-        raise Conflict("An account with this email already exists; log in.") from None
+        raise Conflict(_("An account with this email already exists; log in.")) from None
     return user

@@ -12,6 +12,8 @@ bytes show, and deletes the upload; so a second POST with the same form, or a se
 import re
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from pynamodb.exceptions import UpdateError
 
 from channels_app.models import Channel
@@ -30,7 +32,42 @@ IMAGE_TYPES = {
     "image/webp": ".webp",
     "image/gif": ".gif",
 }
-NOT_AN_IMAGE = "That file is not a JPEG, PNG, WebP or GIF image."
+NOT_AN_IMAGE = gettext_noop("That file is not a JPEG, PNG, WebP or GIF image.")
+
+# How the channel page shows each image (the stored file is served as uploaded, cropped
+# by the page with object-fit: cover): the banner as a wide strip across the page, the
+# avatar as a circle. What the editor recommends follows from these.
+BANNER_SHOWN_RATIO = (6, 1)
+BANNER_RECOMMENDED_PX = (2048, 1152)  # the middle 2048 x 341 shows on every screen
+AVATAR_RECOMMENDED_PX = (800, 800)
+_TYPE_NAMES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WebP", "image/gif": "GIF"}
+
+
+def image_guidance(kind: str) -> str:
+    """What to upload for ``kind``, in words, from the constants above and the limits."""
+    names = [_TYPE_NAMES[content_type] for content_type in IMAGE_TYPES]
+    # "JPEG, PNG, WebP or GIF"
+    formats = _("%(first)s or %(last)s") % {"first": ", ".join(names[:-1]), "last": names[-1]}
+    megabytes = getattr(settings, IMAGE_KINDS[kind]) / (1024 * 1024)
+    size = _("up to %(size)s MB") % {"size": f"{megabytes:g}"}
+    if kind == "banner":
+        width, height = BANNER_RECOMMENDED_PX
+        across, down = BANNER_SHOWN_RATIO
+        return _(
+            "Banner: at least %(width)s × %(height)s px, shown at %(across)s:%(down)s; keep "
+            "text in the middle. %(formats)s, %(size)s."
+        ) % {
+            "width": width,
+            "height": height,
+            "across": across,
+            "down": down,
+            "formats": formats,
+            "size": size,
+        }
+    width, height = AVATAR_RECOMMENDED_PX
+    return _(
+        "Avatar: at least %(width)s × %(height)s px, shown as a circle. %(formats)s, %(size)s."
+    ) % {"width": width, "height": height, "formats": formats, "size": size}
 
 
 def _upload_prefix(channel: Channel, kind: str) -> str:
@@ -48,15 +85,15 @@ def channel_image_upload_start(
     takes it only with exactly the declared type."""
     require_channel_editor(actor=actor, channel=channel)
     if kind not in IMAGE_KINDS:
-        raise ApplicationError("Unknown image kind.")
+        raise ApplicationError(_("Unknown image kind."))
     if content_type not in IMAGE_TYPES:
-        raise ApplicationError("Choose a JPEG, PNG, WebP or GIF image.")
+        raise ApplicationError(_("Choose a JPEG, PNG, WebP or GIF image."))
     # Each start signs a POST anyone holding it can fill: bounded per person.
     enforce(
         f"image#{actor.user_id}",
         limit=settings.IMAGE_UPLOADS_PER_HOUR,
         window_s=3600,
-        message="You have started many image uploads recently. Try again later.",
+        message=_("You have started many image uploads recently. Try again later."),
     )
     return storage.presigned_post(
         bucket=settings.S3_RAW_BUCKET,
@@ -88,7 +125,7 @@ def _claim_upload(key: str) -> None:
     the key again, after which the key is dead anyway."""
     ttl_s = settings.UPLOAD_URL_EXPIRY_S + 3600
     if not idempotency.claim_once("image-upload", key, result_id=key, ttl_s=ttl_s):
-        raise ApplicationError("This upload was already used. Choose the image again.")
+        raise ApplicationError(_("This upload was already used. Choose the image again."))
 
 
 def channel_image_upload_complete(*, actor, channel: Channel, kind: str, key: str) -> Channel:
@@ -96,14 +133,14 @@ def channel_image_upload_complete(*, actor, channel: Channel, kind: str, key: st
     new served key and attach that. A refused upload is deleted."""
     require_channel_editor(actor=actor, channel=channel)
     if kind not in IMAGE_KINDS:
-        raise ApplicationError("Unknown image kind.")
+        raise ApplicationError(_("Unknown image kind."))
     key = key or ""
     prefix = _upload_prefix(channel, kind)
     if not key.startswith(prefix) or not re.fullmatch(r"[A-Za-z0-9]+", key[len(prefix) :]):
-        raise ApplicationError("That upload does not belong to this channel.")
+        raise ApplicationError(_("That upload does not belong to this channel."))
     upload = storage.head_object(bucket=settings.S3_RAW_BUCKET, key=key)
     if upload is None:
-        raise ApplicationError("The upload did not arrive. Please try again.")
+        raise ApplicationError(_("The upload did not arrive. Please try again."))
     _claim_upload(key)
     try:
         served_key = _publish_checked_copy(channel=channel, kind=kind, upload=upload)
@@ -124,12 +161,14 @@ def _publish_checked_copy(*, channel: Channel, kind: str, upload: storage.Stored
     keep the copy only if its bytes are that type. Returns the new key."""
     limit = getattr(settings, IMAGE_KINDS[kind])
     if upload.size == 0:
-        raise ApplicationError("The image is empty.")
+        raise ApplicationError(_("The image is empty."))
     if upload.size > limit:
-        raise ApplicationError(f"The image is too big (at most {limit // 1024} KB).")
+        raise ApplicationError(
+            _("The image is too big (at most %(kb)s KB).") % {"kb": limit // 1024}
+        )
     declared = upload.content_type
     if declared not in IMAGE_TYPES:
-        raise ApplicationError(NOT_AN_IMAGE)
+        raise ApplicationError(_(NOT_AN_IMAGE))
     media = settings.S3_MEDIA_BUCKET
     served_key = _image_prefix(channel, kind) + new_id() + IMAGE_TYPES[declared]
     try:
@@ -145,14 +184,14 @@ def _publish_checked_copy(*, channel: Channel, kind: str, upload: storage.Stored
         )
     except storage.SourceChanged:
         raise ApplicationError(
-            "The upload changed while it was checked. Please try again."
+            _("The upload changed while it was checked. Please try again.")
         ) from None
     sniffed = sniff_image_type(storage.read_head_bytes(bucket=media, key=served_key, length=16))
     if sniffed != declared:
         storage.delete_object(bucket=media, key=served_key)
         if sniffed is None:
-            raise ApplicationError(NOT_AN_IMAGE)
-        raise ApplicationError("The file's contents do not match its type. Please try again.")
+            raise ApplicationError(_(NOT_AN_IMAGE))
+        raise ApplicationError(_("The file's contents do not match its type. Please try again."))
     return served_key
 
 
@@ -171,7 +210,10 @@ def _attach(*, channel: Channel, kind: str, served_key: str) -> None:
         storage.delete_object(bucket=settings.S3_MEDIA_BUCKET, key=served_key)
         if condition_failed(error):
             raise ApplicationError(
-                "This channel's image changed meanwhile, or the channel is gone. Please try again."
+                _(
+                    "This channel's image changed meanwhile, or the channel is gone. "
+                    "Please try again."
+                )
             ) from None
         raise
     if previous:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core import signing
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext, ngettext
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from videoplatform.dynamodb import condition_failed
@@ -44,8 +45,14 @@ class LoginThrottled(RateLimited):
     """Too many recent attempts for this account or address; the password was not checked."""
 
     def __init__(self, retry_after_s: int):
-        unit = "second" if retry_after_s == 1 else "seconds"
-        super().__init__(f"Too many log-in attempts. Try again in {retry_after_s} {unit}.")
+        super().__init__(
+            ngettext(
+                "Too many log-in attempts. Try again in %(n)d second.",
+                "Too many log-in attempts. Try again in %(n)d seconds.",
+                retry_after_s,
+            )
+            % {"n": retry_after_s}
+        )
         self.retry_after_s = retry_after_s
 
 
@@ -122,7 +129,7 @@ def _count_attempt(key: str, now: float) -> Counter:
         except UpdateError as error:
             if not condition_failed(error):
                 raise
-    raise Busy("Log-in is busy right now. Please try again.")
+    raise Busy(gettext("Log-in is busy right now. Please try again."))
 
 
 def _claim_slot(key: str, *, excess: int, now: float) -> None:

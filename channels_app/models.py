@@ -47,6 +47,8 @@ class User(Model):
     roles = UnicodeSetAttribute(default=set)
     status = UnicodeAttribute(default=UserStatus.ACTIVE)
     created_at = NumberAttribute()
+    # "light" or "dark"; empty follows the device (prefers-color-scheme).
+    theme = UnicodeAttribute(null=True)
 
     email_index = UserEmailIndex()
 
@@ -85,6 +87,7 @@ class Channel(ForgetsOnWrite, Model):
     def forget_recent(self) -> None:
         recent.by_handle.discard(getattr(self, "handle", None) or "")
         recent.by_id.discard(self.channel_id)
+        recent.by_owner.discard(getattr(self, "owner_user_id", None) or "")
 
     channel_id = UnicodeAttribute(hash_key=True)
     owner_user_id = UnicodeAttribute()

@@ -10,3 +10,5 @@ by_id = LocalCache("VIDEO_CACHE_S", max_items=2_000, single_refresh=True)
 # A channel page's main part per kind of viewer, with what it was rendered from
 # (channels_app.channel_page): reused only while that is all still the same.
 page_shells = LocalCache("VIDEO_CACHE_S", max_items=4_000, single_refresh=True)
+# The channels a person owns (id, handle, name), for the navigation on every page.
+by_owner = LocalCache("VIDEO_CACHE_S", max_items=2_000)

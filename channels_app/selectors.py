@@ -2,6 +2,7 @@
 
 from channels_app import recent
 from channels_app.models import Channel, User
+from videoplatform.aws import dynamodb_client
 from videoplatform.dynamodb import item_or_none
 from videoplatform.local_cache import MISSING, LocalCache
 from videoplatform.models import UniqueClaim
@@ -80,3 +81,46 @@ def channel_counts(channel_id: str, *, consistent: bool = False) -> Counts:
 
 def channels_for_owner(user_id: str, *, limit: int = 50) -> list[Channel]:
     return list(Channel.owner_index.query(user_id, limit=limit))
+
+
+def channels_in_nav(user_id: str) -> list[dict]:
+    """The channels a person owns, as the navigation lists them (kept a few seconds)."""
+    found = recent.by_owner.get(user_id)
+    if found is MISSING:
+        found = [
+            {"channel_id": c.channel_id, "handle": c.handle, "name": c.name}
+            for c in channels_for_owner(user_id, limit=20)
+        ]
+        recent.by_owner.set(user_id, found)
+    return found
+
+
+# One BatchGetItem holds up to 100 keys.
+CHANNELS_PER_BATCH = 100
+
+
+def channels_by_id(channel_ids) -> dict[str, Channel]:
+    """Channels by id (each once), for video cards and shelves: what this process
+    remembers while fresh (``recent.by_id``), the rest in one BatchGetItem per 100
+    channels, then remembered for the next page. A page of remembered channels reads
+    nothing."""
+    found: dict[str, Channel] = {}
+    missing = []
+    for channel_id in dict.fromkeys(c for c in channel_ids if c):
+        channel = channel_remembered(channel_id)
+        if channel is None:
+            missing.append(channel_id)
+        else:
+            found[channel_id] = channel
+    client = dynamodb_client() if missing else None
+    for start in range(0, len(missing), CHANNELS_PER_BATCH):
+        chunk = missing[start : start + CHANNELS_PER_BATCH]
+        request = {Channel.Meta.table_name: {"Keys": [{"channel_id": {"S": c}} for c in chunk]}}
+        while request:
+            response = client.batch_get_item(RequestItems=request)
+            for raw in response.get("Responses", {}).get(Channel.Meta.table_name, []):
+                channel = Channel.from_raw_data(raw)
+                channel_remember(channel)
+                found[channel.channel_id] = channel
+            request = response.get("UnprocessedKeys") or {}
+    return found

@@ -3,6 +3,7 @@
 
 import re
 
+from django.utils.translation import gettext as _
 from pynamodb.exceptions import TransactWriteError, UpdateError
 
 from channels_app.models import Channel, User
@@ -25,17 +26,19 @@ def handle_claim(handle: str) -> str:
 
 def require_channel_editor(*, actor, channel: Channel) -> None:
     if not getattr(actor, "is_authenticated", False):
-        raise PermissionDenied("Log in to manage channels.")
+        raise PermissionDenied(_("Log in to manage channels."))
     if actor.user_id != channel.owner_user_id and not actor.is_staff:
-        raise PermissionDenied("You cannot edit this channel.")
+        raise PermissionDenied(_("You cannot edit this channel."))
 
 
 def clean_handle(handle: str) -> str:
     value = (handle or "").strip().lstrip("@").lower()
     if not HANDLE_RE.fullmatch(value):
         raise ApplicationError(
-            "Handles are 3-30 characters: letters a-z, digits, '-' or '_', "
-            "starting with a letter or digit.",
+            _(
+                "Handles are 3-30 characters: letters a-z, digits, '-' or '_', "
+                "starting with a letter or digit."
+            ),
             field="handle",
         )
     return value
@@ -44,13 +47,15 @@ def clean_handle(handle: str) -> str:
 def channel_create(*, owner: User, name: str, handle: str, description: str = "") -> Channel:
     """Create a channel; the handle is claimed in the same transaction."""
     if owner.is_banned:
-        raise PermissionDenied("This account is suspended.")
-    name = clean_text(name, field="name", label="Name", max_length=CHANNEL_NAME_MAX, required=True)
+        raise PermissionDenied(_("This account is suspended."))
+    name = clean_text(
+        name, field="name", label=_("Name"), max_length=CHANNEL_NAME_MAX, required=True
+    )
     handle = clean_handle(handle)
     description = clean_text(
         description,
         field="description",
-        label="Description",
+        label=_("Description"),
         max_length=DESCRIPTION_MAX,
         required=False,
     )
@@ -69,18 +74,22 @@ def channel_create(*, owner: User, name: str, handle: str, description: str = ""
             tx.save(channel, condition=Channel.channel_id.does_not_exist())
     except TransactWriteError as error:
         if condition_failed(error):
-            raise Conflict(f"The handle @{handle} is taken.", field="handle") from None
+            raise Conflict(
+                _("The handle @%(handle)s is taken.") % {"handle": handle}, field="handle"
+            ) from None
         raise
     return channel
 
 
 def channel_update(*, actor, channel: Channel, name: str, description: str) -> Channel:
     require_channel_editor(actor=actor, channel=channel)
-    name = clean_text(name, field="name", label="Name", max_length=CHANNEL_NAME_MAX, required=True)
+    name = clean_text(
+        name, field="name", label=_("Name"), max_length=CHANNEL_NAME_MAX, required=True
+    )
     description = clean_text(
         description,
         field="description",
-        label="Description",
+        label=_("Description"),
         max_length=DESCRIPTION_MAX,
         required=False,
     )
@@ -91,7 +100,7 @@ def channel_update(*, actor, channel: Channel, name: str, description: str) -> C
         )
     except UpdateError as error:
         if condition_failed(error):
-            raise ApplicationError("This channel no longer exists.") from None
+            raise ApplicationError(_("This channel no longer exists.")) from None
         raise
     return channel
 

@@ -15,6 +15,8 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.mail import send_mail
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.debug import sensitive_variables
 
 from channels_app import accounts
@@ -29,11 +31,11 @@ logger = logging.getLogger(__name__)
 SIGNUP_LINK_TTL_S = 24 * 3600
 TOKEN_BYTES = 32
 
-LINK_NOT_VALID = (
+LINK_NOT_VALID = gettext_noop(
     "This sign-up link is not valid or has already been used. "
     "If your account exists, log in; otherwise sign up again."
 )
-LINK_EXPIRED = "This sign-up link has expired. Please sign up again."
+LINK_EXPIRED = gettext_noop("This sign-up link has expired. Please sign up again.")
 
 
 def token_digest(token: str) -> str:
@@ -54,7 +56,7 @@ def signup_request(
         f"signup#ip#{ip}",
         limit=settings.SIGNUPS_PER_IP_PER_HOUR,
         window_s=3600,
-        message="Too many sign-ups from your network. Try again in an hour.",
+        message=_("Too many sign-ups from your network. Try again in an hour."),
     )
     email, display_name = accounts.clean_sign_up(
         email=email, display_name=display_name, password=password
@@ -89,10 +91,10 @@ def signup_pending_get(*, token: str) -> PendingSignup:
     """The pending sign-up a link names; NotFound when unknown or used, an error when expired."""
     pending = item_or_none(PendingSignup, token_digest(token or ""), consistent=True)
     if pending is None:
-        raise NotFound(LINK_NOT_VALID)
+        raise NotFound(_(LINK_NOT_VALID))
     # TTL deletion is lazy: an item past its expiry may still be read.
     if is_expired(pending.expires_at):
-        raise ApplicationError(LINK_EXPIRED)
+        raise ApplicationError(_(LINK_EXPIRED))
     return pending
 
 
@@ -132,13 +134,14 @@ def _send_confirm_link(email: str, token: str) -> None:
     link = _site_url(reverse("signup_confirm", kwargs={"token": token}))
     _send(
         email,
-        subject="Finish signing up to Tube",
-        body=(
+        subject=_("Finish signing up to Tube"),
+        body=_(
             "Someone, hopefully you, asked to sign up to Tube with this email address.\n\n"
             'To finish, open this link and press "Create my account" within 24 hours:\n\n'
-            f"{link}\n\n"
+            "%(link)s\n\n"
             "If it was not you, ignore this email: no account is created without the link.\n"
-        ),
+        )
+        % {"link": link},
     )
 
 
@@ -146,14 +149,15 @@ def _send_account_exists(email: str) -> None:
     login = _site_url(reverse("login"))
     _send(
         email,
-        subject="Someone tried to sign up to Tube with your address",
-        body=(
+        subject=_("Someone tried to sign up to Tube with your address"),
+        body=_(
             "Someone tried to sign up to Tube with this email address, which already has "
             "an account.\n\n"
-            f"If it was you, log in instead:\n\n{login}\n\n"
+            "If it was you, log in instead:\n\n%(login)s\n\n"
             "If it was not you, you can ignore this email: nothing about your account "
             "has changed.\n"
-        ),
+        )
+        % {"login": login},
     )
 
 

@@ -7,6 +7,7 @@ urlpatterns = [
     path("accounts/signup/confirm/<str:token>/", views.signup_confirm, name="signup_confirm"),
     path("accounts/login/", views.login, name="login"),
     path("accounts/logout/", views.logout, name="logout"),
+    path("accounts/theme/", views.theme_set, name="theme_set"),
     path("accounts/cognito/callback/", views.cognito_callback, name="cognito_callback"),
     path("studio/", views.studio, name="studio"),
     path("studio/channels/new/", views.channel_create, name="channel_create"),

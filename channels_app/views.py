@@ -3,20 +3,21 @@
 import logging
 
 from django.contrib import messages
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseBadRequest, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from channels_app import accounts, images, login_throttle, selectors, services, signups
+from channels_app import accounts, images, login_throttle, preferences, selectors, services, signups
 from channels_app.auth import cognito
 from channels_app.auth.backends import cognito_config, uses_cognito
 from channels_app.auth.sessions import login_required, session_login, session_logout
-from channels_app.channel_page import ChannelInputs, channel_main
+from channels_app.channel_page import ChannelInputs, channel_main, tab_of
 from channels_app.channel_page import viewer_kind as page_viewer_kind
 from channels_app.forms import ChannelCreateForm, ChannelEditForm, LoginForm, SignUpForm
-from live_app.selectors import live_now
-from social_app import staff_actions
+from live_app.selectors import channel_sessions, live_now
+from social_app import intents, staff_actions
 from social_app.selectors import subscription_get
 from videoplatform.errors import ApplicationError, PermissionDenied, RateLimited
 from videoplatform.http import client_ip, error_page, form_error, safe_next
@@ -64,7 +65,7 @@ def signup_confirm(request, token: str):
         if request.method == "POST":
             user = signups.signup_confirm(token=token)
             session_login(request, user)
-            messages.success(request, f"Welcome, {user.display_name}!")
+            messages.success(request, _("Welcome, %(name)s!") % {"name": user.display_name})
             return redirect(safe_next(request, "/"))
         pending = signups.signup_pending_get(token=token)
         response = render(
@@ -111,17 +112,47 @@ def login(request):
             form.add_error(None, error.message)
         else:
             session_login(request, user)
-            response = redirect(safe_next(request, "/"))
+            next_path = safe_next(request, "/")
+            done = intents.intent_perform(_intent(request), user=user, next_path=next_path)
+            if done:
+                messages.success(request, done)
+            response = redirect(next_path)
             login_throttle.device_cookie_set(response, request=request, email=user.email)
             return response
+    next_path = safe_next(request, "")
+    intent = _intent(request)
     response = render(
         request,
         "channels_app/login.html",
-        {"form": form, "next": safe_next(request, "")},
+        {
+            "form": form,
+            "next": next_path,
+            # Shown, and kept for the POST, only when it would be done.
+            "intent": intent,
+            "intent_text": intents.intent_describe(intent, next_path=next_path, user=request.user),
+        },
         status=status,
     )
     if retry_after:
         response["Retry-After"] = str(retry_after)
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def theme_set(request):
+    """Light, dark or the device's theme. A signed-in person's choice is kept with their
+    account (a POST with the CSRF token); a visitor's only in a cookie of theirs, so their
+    pages, which carry no CSRF token, can change it with a plain link or form."""
+    data = request.POST if request.method == "POST" else request.GET
+    theme = preferences.theme_value(data.get("theme", ""))
+    if theme is None:
+        return HttpResponseBadRequest(_("Choose light, dark or system."))
+    if request.user.is_authenticated:
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        accounts.user_set_theme(user=request.user, theme=theme)
+    response = redirect(safe_next(request))
+    preferences.remember_theme(response, theme)
     return response
 
 
@@ -131,8 +162,13 @@ def logout(request):
     session_logout(request)
     if uses_cognito():
         return redirect(cognito.logout_url(cognito_config()))
-    messages.info(request, "You are logged out.")
+    messages.info(request, _("You are logged out."))
     return redirect("/")
+
+
+def _intent(request) -> str:
+    """What an anonymous click asked for before logging in (social_app.intents)."""
+    return (request.POST.get("intent") or request.GET.get("intent") or "")[:100]
 
 
 def _cognito_begin(request):
@@ -142,6 +178,7 @@ def _cognito_begin(request):
         "state": state,
         "verifier": verifier,
         "next": safe_next(request, "/"),
+        "intent": _intent(request),
     }
     return redirect(cognito.authorize_url(cognito_config(), state=state, code_challenge=challenge))
 
@@ -158,7 +195,7 @@ def cognito_callback(request):
         or request.GET.get("state") != pending.get("state")
         or not code
     ):
-        messages.error(request, "The sign-in could not be completed. Please try again.")
+        messages.error(request, _("The sign-in could not be completed. Please try again."))
         return redirect("/")
     try:
         tokens = cognito.exchange_code(
@@ -169,10 +206,14 @@ def cognito_callback(request):
     except PermissionDenied as error:
         return error_page(request, error)
     except ApplicationError as error:
-        messages.error(request, f"Sign-in failed: {error.message}")
+        messages.error(request, _("Sign-in failed: %(reason)s") % {"reason": error.message})
         return redirect("/")
     session_login(request, user)
-    return redirect(pending.get("next") or "/")
+    next_path = pending.get("next") or "/"
+    done = intents.intent_perform(pending.get("intent"), user=user, next_path=next_path)
+    if done:
+        messages.success(request, done)
+    return redirect(next_path)
 
 
 @login_required
@@ -199,7 +240,9 @@ def channel_create(request):
         except ApplicationError as error:
             form_error(request, form, error)
         else:
-            messages.success(request, f"Channel @{channel.handle} created.")
+            messages.success(
+                request, _("Channel @%(handle)s created.") % {"handle": channel.handle}
+            )
             return redirect("channel_edit", channel_id=channel.channel_id)
     return render(request, "channels_app/channel_create.html", {"form": form})
 
@@ -207,7 +250,7 @@ def channel_create(request):
 def _editable_channel(request, channel_id: str):
     channel = selectors.channel_get(channel_id)
     if channel is None:
-        raise Http404("No such channel.")
+        raise Http404(_("No such channel."))
     services.require_channel_editor(actor=request.user, channel=channel)
     return channel
 
@@ -229,7 +272,7 @@ def channel_edit(request, channel_id: str):
         except ApplicationError as error:
             form_error(request, form, error)
         else:
-            messages.success(request, "Channel saved.")
+            messages.success(request, _("Channel saved."))
             return redirect("channel_edit", channel_id=channel.channel_id)
     return render(
         request,
@@ -281,18 +324,25 @@ def channel_image_complete(request, channel_id: str, kind: str):
 
 
 def channel_page(request, handle: str):
-    """A channel's public page."""
+    """A channel's public page: its Videos, Live or About tab (``?tab=``)."""
     channel = selectors.channel_get_by_handle(handle, with_counts=True)
     if channel is None or (channel.owner_banned and not request.user.is_staff):
-        raise Http404("No such channel.")
+        raise Http404(_("No such channel."))
     user = request.user
+    tab = tab_of(request.GET.get("tab"))
     inputs = ChannelInputs(
         channel=channel,
-        page=channel_public_videos(channel.channel_id, cursor=request.GET.get("after")),
         live=live_now(channel.channel_id),
         kind=page_viewer_kind(user, channel),
         own=user.is_authenticated and user.user_id == channel.owner_user_id,
         subscription=subscription_get(user=user, channel_id=channel.channel_id),
+        tab=tab,
+        page=(
+            channel_public_videos(channel.channel_id, cursor=request.GET.get("after"))
+            if tab == "videos"
+            else None
+        ),
+        sessions=channel_sessions(channel.channel_id) if tab == "live" else None,
     )
     return render(
         request,

@@ -1,11 +1,12 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from live_app.services import TITLE_MAX
 
 
 class GoLiveForm(forms.Form):
-    channel_id = forms.ChoiceField(label="Channel")
-    title = forms.CharField(label="Title", max_length=TITLE_MAX)
+    channel_id = forms.ChoiceField(label=_("Channel"))
+    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX)
 
     def __init__(self, *args, channels=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -6,7 +6,8 @@ server in this process, which accepts only the stream key of a session waiting f
 its stream (2xx) and refuses any other (4xx, nginx drops the connection). nginx
 remuxes the stream to HLS with 1 s segments; a sync thread copies each new segment,
 then the playlist, to ``live/<stream_id>/`` in the media bucket. Stream and
-recording state reach the app as IVS-shaped events through the shared intake.
+recording state reach the app as IVS-shaped events through the shared intake. The
+app's "End stream" asks this process to drop a publisher (``live_app.ingest_control``).
 """
 
 import hmac
@@ -24,10 +25,11 @@ from urllib.parse import parse_qs
 
 from django.conf import settings
 
-from live_app import services
+from live_app import ingest_control, services
 from videoplatform.aws import s3_client
 from videoplatform.errors import PermissionDenied
 from videoplatform.events import handle_event, make_event
+from videoplatform.local_servers import free_port
 
 logger = logging.getLogger(__name__)
 
@@ -67,10 +69,20 @@ class ActiveStream:
 class IngestServer:
     """nginx-rtmp + callback server + S3 sync, started and stopped together."""
 
-    def __init__(self, *, rtmp_host: str, rtmp_port: int, callback_port: int, work_dir: Path):
+    def __init__(
+        self,
+        *,
+        rtmp_host: str,
+        rtmp_port: int,
+        callback_port: int,
+        work_dir: Path,
+        control_port: int | None = None,
+    ):
         self.rtmp_host = rtmp_host
         self.rtmp_port = rtmp_port
         self.callback_port = callback_port
+        # nginx's control (drop a publisher), on loopback; only this process calls it.
+        self.control_port = control_port or free_port()
         self.work_dir = Path(work_dir)
         self.hls_dir = self.work_dir / "hls"
         self.rec_dir = self.work_dir / "rec"
@@ -122,11 +134,16 @@ rtmp {{
         }}
     }}
 }}
-"""
+""" + ingest_control.control_config(
+            nginx=shutil.which("nginx") or "/usr/sbin/nginx",
+            port=self.control_port,
+            secret=self.callback_secret,
+            temp_dir=str(self.work_dir / "tmp"),
+        )
 
     def start(self) -> None:
         executable = nginx_executable()
-        for path in (self.work_dir, self.hls_dir, self.rec_dir):
+        for path in (self.work_dir, self.hls_dir, self.rec_dir, self.work_dir / "tmp"):
             path.mkdir(parents=True, exist_ok=True)
         # Listed before nginx starts, so none of them is a recording being written now.
         leftovers = sorted(self.rec_dir.glob("*.flv"))
@@ -210,6 +227,18 @@ rtmp {{
         with self.lock:
             self.active.pop(stream_key, None)
         self._emit_stream(stream, "Stream End")
+
+    def stop_stream(self, stream_id: str) -> int:
+        """Drop the publisher of the session ``stream_id`` (the owner's "End stream");
+        nginx then reports the end as usual. Returns how many publishers were dropped."""
+        with self.lock:
+            keys = [key for key, stream in self.active.items() if stream.stream_id == stream_id]
+        return sum(
+            ingest_control.drop_publisher(
+                port=self.control_port, secret=self.callback_secret, app="live", stream_key=key
+            )
+            for key in keys
+        )
 
     def recover_recordings(self, paths: list[Path]) -> int:
         """Recordings an earlier run left behind (it stopped before uploading them) go up
@@ -342,6 +371,9 @@ def callback_handler_for(server: IngestServer):
                 self.send_header("Connection", "close")
                 self.end_headers()
                 return
+            if self.path == ingest_control.STOP_PATH:
+                self._stop(self.rfile.read(length).decode())
+                return
             prefix = f"/{server.callback_secret}/"
             if not hmac.compare_digest(self.path[: len(prefix)].encode(), prefix.encode()):
                 self.send_response(403)
@@ -366,5 +398,21 @@ def callback_handler_for(server: IngestServer):
             self.send_response(status)
             self.send_header("Content-Length", "0")
             self.end_headers()
+
+        def _stop(self, body: str) -> None:
+            # From the app, signed with the site's secret key (ingest_control).
+            form = {k: v[0] for k, v in parse_qs(body).items()}
+            stream_id = form.get("stream_id", "")
+            status, answer = 403, b""
+            if ingest_control.stop_signature_valid(stream_id, form.get("signature", "")):
+                try:
+                    status, answer = 200, str(server.stop_stream(stream_id)).encode()
+                except OSError:
+                    logger.warning("nginx did not drop the publisher of %s", stream_id)
+                    status = 502
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
 
     return CallbackHandler

@@ -66,7 +66,7 @@ class LivestreamSession(ForgetsOnWrite, Model):
     Meta = base_meta("LivestreamSessions")
 
     def forget_recent(self) -> None:
-        recent.live_by_channel.discard(getattr(self, "channel_id", None) or "")
+        recent.forget(getattr(self, "channel_id", None) or "")
 
     stream_id = UnicodeAttribute(hash_key=True)
     channel_id = UnicodeAttribute()

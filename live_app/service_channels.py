@@ -9,6 +9,8 @@ session, which is what AWS events (naming only the ARN) are applied to. Called b
 
 import logging
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from pynamodb.exceptions import TransactWriteError
 
 from live_app.backends.base import LiveBackend, LiveBackendError, LiveChannel
@@ -28,7 +30,7 @@ from videoplatform.models import UniqueClaim
 
 logger = logging.getLogger(__name__)
 
-RACED = "Another go-live on this channel is under way; reload the page and try again."
+RACED = gettext_lazy("Another go-live on this channel is under way; reload the page and try again.")
 
 
 def current_session(channel_id: str) -> LivestreamSession | None:
@@ -45,7 +47,7 @@ def session_create_on_service_channel(*, channel, owner_user_id: str, title: str
         return _first_session(backend, channel=channel, owner_user_id=owner_user_id, title=title)
     previous = session_by_claim(channel_claim(arn))
     if previous is None:
-        raise ApplicationError("This channel's live setup is incomplete; ask an administrator.")
+        raise ApplicationError(_("This channel's live setup is incomplete; ask an administrator."))
     return _next_session(backend, previous=previous, owner_user_id=owner_user_id, title=title)
 
 
@@ -72,7 +74,9 @@ def _first_session(backend: LiveBackend, *, channel, owner_user_id: str, title: 
             stream_id=stream_id, name=channel.handle, private=False, channel_id=channel.channel_id
         )
     except LiveBackendError as error:
-        raise ApplicationError(f"The live service refused: {error.reason}") from None
+        raise ApplicationError(
+            _("The live service refused: %(reason)s") % {"reason": error.reason}
+        ) from None
     session = _new_session(
         stream_id=stream_id,
         channel_id=channel.channel_id,
@@ -96,7 +100,7 @@ def _first_session(backend: LiveBackend, *, channel, owner_user_id: str, title: 
         # A go-live racing this one recorded its IVS channel first: ours is not kept.
         _delete_quietly(backend, made)
         if condition_failed(error):
-            raise ApplicationError(RACED) from None
+            raise ApplicationError(str(RACED)) from None
         raise
     return session
 
@@ -147,14 +151,16 @@ def _next_session(backend: LiveBackend, *, previous, owner_user_id: str, title: 
                 )
     except TransactWriteError as error:
         if condition_failed(error):
-            raise ApplicationError(RACED) from None
+            raise ApplicationError(str(RACED)) from None
         raise
 
     try:
         keyed = backend.renew_stream_key(channel=live)
     except LiveBackendError as error:
         _fail(session)
-        raise ApplicationError(f"The live service refused: {error.reason}") from None
+        raise ApplicationError(
+            _("The live service refused: %(reason)s") % {"reason": error.reason}
+        ) from None
     try:
         with transaction() as tx:
             tx.update(
@@ -172,7 +178,7 @@ def _next_session(backend: LiveBackend, *, previous, owner_user_id: str, title: 
             )
     except TransactWriteError as error:
         if condition_failed(error):
-            raise ApplicationError(RACED) from None
+            raise ApplicationError(str(RACED)) from None
         raise
     session.refresh(consistent_read=True)
     return session
@@ -206,7 +212,7 @@ def service_channel_delete(*, channel_id: str, dry_run: bool = False) -> str:
         return "no IVS channel"
     current = session_by_claim(channel_claim(arn))
     if current is not None and current.status == LiveStatus.LIVE:
-        raise ApplicationError("The channel is live now; stop the stream before deleting it.")
+        raise ApplicationError(_("The channel is live now; stop the stream before deleting it."))
     if dry_run:
         return f"would delete {arn}"
     try:
@@ -214,7 +220,9 @@ def service_channel_delete(*, channel_id: str, dry_run: bool = False) -> str:
             channel=LiveChannel(channel_arn=arn, ingest_url="", stream_key="", playback_url=None)
         )
     except LiveBackendError as error:
-        raise ApplicationError(f"The live service refused: {error.reason}") from None
+        raise ApplicationError(
+            _("The live service refused: %(reason)s") % {"reason": error.reason}
+        ) from None
     try:
         with transaction() as tx:
             tx.delete(
@@ -232,6 +240,6 @@ def service_channel_delete(*, channel_id: str, dry_run: bool = False) -> str:
                 )
     except TransactWriteError as error:
         if condition_failed(error):
-            raise ApplicationError("The channel changed meanwhile; try again.") from None
+            raise ApplicationError(_("The channel changed meanwhile; try again.")) from None
         raise
     return f"deleted {arn}"

@@ -10,6 +10,7 @@ import logging
 from datetime import UTC, datetime
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from pynamodb.exceptions import DeleteError, TransactWriteError, UpdateError
 
 from channels_app.selectors import channel_get, user_get
@@ -42,19 +43,19 @@ def require_owner(actor, session: LivestreamSession) -> None:
     # Owner only, not staff: the session page shows the stream key, a secret that lets
     # anyone holding it stream as the channel.
     if not getattr(actor, "is_authenticated", False) or actor.user_id != session.owner_user_id:
-        raise PermissionDenied("This live session is not yours.")
+        raise PermissionDenied(_("This live session is not yours."))
 
 
 def live_session_create(*, actor, channel_id: str, title: str) -> LivestreamSession:
     """ "Go live": a session for one of the actor's channels, with its ingest URL and key."""
     if not getattr(actor, "is_authenticated", False):
-        raise PermissionDenied("Log in to go live.")
+        raise PermissionDenied(_("Log in to go live."))
     if actor.is_banned:
-        raise PermissionDenied("This account is suspended.")
+        raise PermissionDenied(_("This account is suspended."))
     channel = channel_get(channel_id or "")
     if channel is None or channel.owner_user_id != actor.user_id:
-        raise ApplicationError("Choose one of your channels.", field="channel_id")
-    title = clean_text(title, field="title", label="Title", max_length=TITLE_MAX, required=True)
+        raise ApplicationError(_("Choose one of your channels."), field="channel_id")
+    title = clean_text(title, field="title", label=_("Title"), max_length=TITLE_MAX, required=True)
     backend = get_live_backend()
     if backend.reuses_channels:
         _end_unless_broadcasting(service_channels.current_session(channel.channel_id))
@@ -67,7 +68,9 @@ def live_session_create(*, actor, channel_id: str, title: str) -> LivestreamSess
             stream_id=stream_id, name=f"{channel.handle}-{stream_id}", private=False
         )
     except LiveBackendError as error:
-        raise ApplicationError(f"The live service refused: {error.reason}") from None
+        raise ApplicationError(
+            _("The live service refused: %(reason)s") % {"reason": error.reason}
+        ) from None
     session = LivestreamSession(
         stream_id,
         channel_id=channel.channel_id,
@@ -104,10 +107,12 @@ def _end_unless_broadcasting(current: LivestreamSession | None) -> None:
             channel=channel_of(current), stream_id=current.stream_id
         )
     except LiveBackendError as error:
-        raise ApplicationError(f"The live service refused: {error.reason}") from None
+        raise ApplicationError(
+            _("The live service refused: %(reason)s") % {"reason": error.reason}
+        ) from None
     if broadcasting:
         raise ApplicationError(
-            "This channel is streaming now; stop that stream before going live again."
+            _("This channel is streaming now; stop that stream before going live again.")
         )
     if current.status == LiveStatus.LIVE:
         live_apply_stream_event(detail={"event_name": "Stream End"}, event=_event_for(current))
@@ -117,16 +122,18 @@ def live_rotate_key(*, actor, session: LivestreamSession) -> LivestreamSession:
     """Replace the stream key. Refused while live: stop the stream first (as IVS does)."""
     require_owner(actor, session)
     if session.status == LiveStatus.LIVE:
-        raise ApplicationError("You are live: stop streaming before rotating the key.")
+        raise ApplicationError(_("You are live: stop streaming before rotating the key."))
     if session.status != LiveStatus.CREATED:
-        raise ApplicationError("This session has ended; create a new one to go live again.")
+        raise ApplicationError(_("This session has ended; create a new one to go live again."))
     old_key = session.stream_key
     if not old_key:
-        raise ApplicationError("This session has no stream key; create a new one to go live.")
+        raise ApplicationError(_("This session has no stream key; create a new one to go live."))
     try:
         new = get_live_backend().rotate_stream_key(channel=channel_of(session))
     except LiveBackendError as error:
-        raise ApplicationError(f"The live service refused: {error.reason}") from None
+        raise ApplicationError(
+            _("The live service refused: %(reason)s") % {"reason": error.reason}
+        ) from None
     try:
         with transaction() as tx:
             tx.update(
@@ -150,7 +157,7 @@ def live_rotate_key(*, actor, session: LivestreamSession) -> LivestreamSession:
     except TransactWriteError as error:
         if condition_failed(error):
             raise ApplicationError(
-                "The session changed meanwhile (did it go live?). Reload the page."
+                _("The session changed meanwhile (did it go live?). Reload the page.")
             ) from None
         raise
     session.refresh(consistent_read=True)
@@ -268,6 +275,22 @@ def live_apply_stream_event(*, detail: dict, event: dict) -> bool:
             ],
         )
     return False
+
+
+def live_session_stopped(session: LivestreamSession) -> bool:
+    """The owner ended the session after its broadcast was stopped (live_app.ending):
+    ended as by Stream End, conditional on the status it was read with; a live one waits
+    in the live-index for its replay. False when that status changed meanwhile."""
+    now, was_live = now_s(), session.status == LiveStatus.LIVE
+    return _transition(
+        session,
+        from_statuses=[session.status],
+        actions=[
+            LivestreamSession.status.set(str(LiveStatus.ENDED)),
+            LivestreamSession.ended_at.set(now),
+            *_live_index_actions(session, AWAITING_REPLAY if was_live else None, now),
+        ],
+    )
 
 
 def _live_index_actions(

@@ -3,20 +3,19 @@
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from channels_app.auth.sessions import login_required
-from channels_app.selectors import channel_get, channels_for_owner
-from live_app import selectors, services
-from live_app.backends.loader import get_live_backend
+from channels_app.selectors import channels_for_owner
+from live_app import ending, selectors, services
 from live_app.forms import GoLiveForm
 from live_app.ingest import live_prefix
+from live_app.live_page import channel_context, state_context
 from live_app.models import LiveStatus
 from videoplatform.errors import ApplicationError
 from videoplatform.http import form_error
 from videos_app import playback
-from videos_app.models import VideoStatus
-from videos_app.selectors import video_get
 
 
 @login_required
@@ -43,7 +42,7 @@ def studio_live(request):
 def _owned_session(request, stream_id: str):
     session = selectors.session_get(stream_id, consistent=True)
     if session is None:
-        raise Http404("No such live session.")
+        raise Http404(_("No such live session."))
     services.require_owner(request.user, session)
     return session
 
@@ -51,11 +50,44 @@ def _owned_session(request, stream_id: str):
 @login_required
 @require_safe
 def studio_live_session(request, stream_id: str):
-    """The owner's view of a session: ingest URL and stream key (secret)."""
+    """The owner's view of a session: while it waits, the ingest URL and stream key
+    (secret); while live, a preview; End stream."""
     session = _owned_session(request, stream_id)
-    response = render(request, "live_app/studio_live_session.html", {"session": session})
+    response = render(request, "live_app/studio_live_session.html", state_context(request, session))
     response["Cache-Control"] = "no-store"  # the page shows a secret
     return response
+
+
+@login_required
+@require_safe
+def studio_live_state(request, stream_id: str):
+    """htmx poll of the studio page: 204 while the state is unchanged."""
+    session = _owned_session(request, stream_id)
+    context = state_context(request, session)
+    if request.GET.get("state") == context["state"]:
+        return HttpResponse(status=204)
+    response = render(request, "live_app/_studio_state.html", context)
+    response["Cache-Control"] = "no-store"  # it shows the key while the session waits
+    return response
+
+
+@login_required
+@require_POST
+def end_stream(request, stream_id: str):
+    """ "End stream": stop the broadcast and end the session."""
+    session = _owned_session(request, stream_id)
+    try:
+        session = ending.live_session_end(actor=request.user, session=session)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Stream ended; the replay is being prepared.")
+            if session.started_at
+            else _("Stream ended. Nothing was streamed, so there is no replay."),
+        )
+    return redirect("studio_live_session", stream_id=stream_id)
 
 
 @login_required
@@ -68,29 +100,8 @@ def rotate_key(request, stream_id: str):
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "New stream key created; the old one no longer works.")
+        messages.success(request, _("New stream key created; the old one no longer works."))
     return redirect("studio_live_session", stream_id=stream_id)
-
-
-def _state(session) -> str:
-    if session.status == LiveStatus.ENDED and session.replay_video_id:
-        replay = video_get(session.replay_video_id)
-        if replay is not None and replay.status == VideoStatus.READY:
-            return "replay"
-    return session.status
-
-
-def _live_context(request, session):
-    backend = get_live_backend()
-    state = _state(session)
-    context = {"session": session, "state": state, "player": backend.player, "playback_url": None}
-    if state == LiveStatus.LIVE:
-        context["playback_url"] = backend.playback_url(
-            channel=services.channel_of(session),
-            private=False,
-            viewer_id=request.user.user_id if request.user.is_authenticated else None,
-        )
-    return context
 
 
 @require_safe
@@ -98,9 +109,9 @@ def live_page(request, stream_id: str):
     """The live page: offline, the player while live, ended (with the replay)."""
     session = selectors.session_get(stream_id)
     if session is None:
-        raise Http404("No such live stream.")
-    context = _live_context(request, session)
-    context["channel"] = channel_get(session.channel_id)
+        raise Http404(_("No such live stream."))
+    context = state_context(request, session)
+    context.update(channel_context(request, session.channel_id))
     return render(request, "live_app/live.html", context)
 
 
@@ -110,7 +121,7 @@ def live_state(request, stream_id: str):
     session = selectors.session_get(stream_id, consistent=True)
     if session is None:
         raise Http404
-    context = _live_context(request, session)
+    context = state_context(request, session)
     if request.GET.get("state") == context["state"]:
         return HttpResponse(status=204)
     return render(request, "live_app/_live_state.html", context)

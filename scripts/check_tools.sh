@@ -27,6 +27,17 @@ if [ ! -f /usr/lib/nginx/modules/ngx_rtmp_module.so ] || [ ! -x /usr/sbin/nginx 
     missing=1
   fi
 fi
+# The translations are compiled with GNU gettext's msgfmt (Django's compilemessages too).
+if ! command -v msgfmt >/dev/null; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "Installing GNU gettext to compile the translations..."
+    apt-get install -y -q gettext >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q gettext >/dev/null; }
+  fi
+  if ! command -v msgfmt >/dev/null; then
+    echo "msgfmt is missing (it compiles the translations): sudo apt-get install gettext" >&2
+    missing=1
+  fi
+fi
 if [ "${1:-}" = "--browser" ] && ! command -v chromium >/dev/null; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
     echo "Installing Debian's chromium for the browser tests..."

@@ -17,8 +17,11 @@ trap 'rm -rf "$work"' EXIT
 grep -v '^#' "$manifest" | while read -r spec inner name; do
   [ -n "$spec" ] || continue
   dir="$work/$(echo "$spec" | tr '/@' '__')"
-  mkdir -p "$dir"
-  (cd "$dir" && npm pack --silent "$spec" >/dev/null && tar xzf ./*.tgz)
+  if [ ! -d "$dir/package" ]; then  # one download per package, however many files it gives
+    mkdir -p "$dir"
+    (cd "$dir" && npm pack --silent "$spec" >/dev/null && tar xzf ./*.tgz)
+  fi
+  mkdir -p "$(dirname "$vendor/$name")"
   cp "$dir/package/$inner" "$vendor/$name"
   echo "vendored $spec $inner -> static/vendor/$name"
 done

@@ -40,6 +40,7 @@ def shared_threads(*, video, page: CommentsPage, kind: str) -> SafeString:
             {
                 "video": video,
                 "comments": page,
+                "sort": page.sort,
                 "kind": kind,
                 "csrf_token": CSRF_PLACEHOLDER,
                 "comment_token": COMMENT_TOKEN_PLACEHOLDER,
@@ -99,6 +100,7 @@ def _with_own_controls(html: str, user_id: str, *, video, page: CommentsPage, ki
                 "comment": comment,
                 "own": True,
                 "kind": kind,
+                "sort": page.sort,
                 "report_url": reverse("report"),
                 "csrf_token": CSRF_PLACEHOLDER,
             },

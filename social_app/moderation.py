@@ -6,6 +6,8 @@ report queue by ``social_app.reports``. This module writes only the AuditLog."""
 
 import logging
 
+from django.utils.translation import gettext as _
+
 from channels_app.accounts import user_set_banned, user_set_role
 from channels_app.models import Role, User
 from channels_app.selectors import user_get
@@ -31,17 +33,17 @@ ACTION_REASON_MAX = 500
 
 def require_staff(user) -> None:
     if not getattr(user, "is_authenticated", False) or not user.is_staff:
-        raise PermissionDenied("Moderators only.")
+        raise PermissionDenied(_("Moderators only."))
 
 
 def require_admin(user) -> None:
     if not getattr(user, "is_authenticated", False) or not user.is_admin:
-        raise PermissionDenied("Admins only.")
+        raise PermissionDenied(_("Admins only."))
 
 
 def _reason(text: str) -> str:
     return clean_text(
-        text, field="reason", label="Reason", max_length=ACTION_REASON_MAX, required=True
+        text, field="reason", label=_("Reason"), max_length=ACTION_REASON_MAX, required=True
     )
 
 
@@ -72,7 +74,7 @@ def report_dismiss(*, moderator, target_key: str, reason: str) -> None:
     reason = _reason(reason)
     target = report_target(target_key)
     if target is None:
-        raise NotFound("No reports for that target.")
+        raise NotFound(_("No reports for that target."))
     report_close(target_key=target_key, report_status="dismissed")
     if target.target_type == "video":
         video_services.video_set_in_review(video_id=target_key.split("#", 1)[1], in_review=False)
@@ -91,7 +93,7 @@ def video_remove(*, moderator, video_id: str, reason: str):
     reason = _reason(reason)
     video = video_get(video_id, consistent=True)
     if video is None:
-        raise NotFound("No such video.")
+        raise NotFound(_("No such video."))
     video_services.video_take_down(video=video, reason=reason)
     key = f"video#{video.video_id}"
     report_close(target_key=key, report_status="actioned")
@@ -116,7 +118,7 @@ def video_restore(*, moderator, video_id: str, reason: str):
     reason = _reason(reason)
     video = video_get(video_id, consistent=True)
     if video is None:
-        raise NotFound("No such video.")
+        raise NotFound(_("No such video."))
     video_services.video_put_back(video=video)
     audit_record(
         moderator=moderator,
@@ -160,13 +162,13 @@ def user_ban(*, moderator, user_id: str, reason: str) -> User:
     reason = _reason(reason)
     target = user_get(user_id)
     if target is None:
-        raise NotFound("No such user.")
+        raise NotFound(_("No such user."))
     if target.user_id == moderator.user_id:
-        raise ApplicationError("You cannot ban yourself.")
+        raise ApplicationError(_("You cannot ban yourself."))
     if target.is_staff and not moderator.is_admin:
-        raise PermissionDenied("Only an admin can ban a moderator or admin.")
+        raise PermissionDenied(_("Only an admin can ban a moderator or admin."))
     if target.is_banned:
-        raise ApplicationError("This user is already banned.")
+        raise ApplicationError(_("This user is already banned."))
     return _set_banned(moderator=moderator, target=target, banned=True, reason=reason)
 
 
@@ -175,16 +177,16 @@ def user_unban(*, moderator, user_id: str, reason: str) -> User:
     reason = _reason(reason)
     target = user_get(user_id)
     if target is None:
-        raise NotFound("No such user.")
+        raise NotFound(_("No such user."))
     if not target.is_banned:
-        raise ApplicationError("This user is not banned.")
+        raise ApplicationError(_("This user is not banned."))
     return _set_banned(moderator=moderator, target=target, banned=False, reason=reason)
 
 
 def _set_banned(*, moderator, target: User, banned: bool, reason: str) -> User:
     """The status change (conditional on the old one), the content, the log, the notice."""
     if not user_set_banned(user=target, banned=banned):
-        raise ApplicationError("This user changed meanwhile; reload and try again.")
+        raise ApplicationError(_("This user changed meanwhile; reload and try again."))
     # Everything the user made follows, each through its owner's one rule.
     video_services.videos_set_owner_banned(owner_user_id=target.user_id, banned=banned)
     channels_set_owner_banned(owner_user_id=target.user_id, banned=banned)
@@ -210,7 +212,7 @@ def moderator_role_set(*, admin, user_id: str, granted: bool, reason: str) -> Us
     reason = _reason(reason)
     target = user_get(user_id)
     if target is None:
-        raise NotFound("No such user.")
+        raise NotFound(_("No such user."))
     user_set_role(user=target, role=Role.MODERATOR, granted=granted)
     audit_record(
         moderator=admin,

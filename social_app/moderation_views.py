@@ -6,6 +6,8 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from channels_app.auth.sessions import login_required
@@ -18,9 +20,11 @@ from videos_app.selectors import studio_videos
 
 
 class ReportForm(forms.Form):
-    reason = forms.ChoiceField(label="Reason", choices=list(moderation.REASONS.items()))
+    reason = forms.ChoiceField(
+        label=gettext_lazy("Reason"), choices=list(moderation.REASONS.items())
+    )
     note = forms.CharField(
-        label="Details (optional)",
+        label=gettext_lazy("Details (optional)"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         max_length=moderation.NOTE_MAX,
@@ -34,7 +38,7 @@ def staff_required(view):
     @login_required
     def wrapper(request, *args, **kwargs):
         if not request.user.is_staff:
-            return error_page(request, PermissionDenied("Moderators only."))
+            return error_page(request, PermissionDenied(_("Moderators only.")))
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -70,7 +74,7 @@ def report(request):
             form.add_error(None, error.message)
             status = error.status_code
         else:
-            messages.success(request, "Thanks. A moderator will review your report.")
+            messages.success(request, _("Thanks. A moderator will review your report."))
             return redirect(safe_next(request, target["link"]))
     return render(
         request,
@@ -100,7 +104,7 @@ def target(request, target_key: str):
     """One reported target: preview, every report with its note, and the actions."""
     item = selectors.report_target(target_key)
     if item is None:
-        raise Http404("No reports for that target.")
+        raise Http404(_("No reports for that target."))
     return render(
         request,
         "social_app/moderation/target.html",
@@ -145,13 +149,26 @@ ACTIONS = {
 }
 
 
+# How "Done: <action>." names each action (lower case: it ends the sentence).
+ACTION_DONE = {
+    "dismiss": gettext_lazy("dismiss"),
+    "remove_video": gettext_lazy("remove video"),
+    "restore_video": gettext_lazy("restore video"),
+    "remove_comment": gettext_lazy("remove comment"),
+    "ban_user": gettext_lazy("ban user"),
+    "unban_user": gettext_lazy("unban user"),
+    "grant_moderator": gettext_lazy("grant moderator"),
+    "revoke_moderator": gettext_lazy("revoke moderator"),
+}
+
+
 @staff_required
 @require_POST
 def act(request, action: str):
     """Apply one moderation action (a reason is required) and go back."""
     handler = ACTIONS.get(action)
     if handler is None:
-        raise Http404("Unknown action.")
+        raise Http404(_("Unknown action."))
     data = {
         key: request.POST.get(key, "")
         for key in ("target_key", "video_id", "comment_id", "user_id")
@@ -163,7 +180,10 @@ def act(request, action: str):
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "Done: " + action.replace("_", " ") + ".")
+        messages.success(
+            request,
+            _("Done: %(action)s.") % {"action": ACTION_DONE.get(action, action.replace("_", " "))},
+        )
     return redirect(safe_next(request, "/moderation/"))
 
 
@@ -173,7 +193,7 @@ def user_page(request, user_id: str):
     """A user's channels, videos, reports against them and moderation history."""
     subject = user_get(user_id)
     if subject is None:
-        raise Http404("No such user.")
+        raise Http404(_("No such user."))
     videos = studio_videos(user_id, limit=30).items
     return render(
         request,

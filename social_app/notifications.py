@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
+from django.utils.translation import gettext as _
 
 from social_app import recent
 from social_app.models import FeedEntry, Notification
@@ -25,12 +26,26 @@ NOTIFICATION_TTL_S = 90 * 24 * 3600
 FEED_TTL_S = 90 * 24 * 3600
 
 
+def _log_in_to(action: str) -> str:
+    """The sentence asking to log in for ``action``, whole, so it translates as one."""
+    sentences = {
+        "like videos": _("Log in to like videos."),
+        "comment": _("Log in to comment."),
+        "edit comments": _("Log in to edit comments."),
+        "delete comments": _("Log in to delete comments."),
+        "subscribe": _("Log in to subscribe."),
+        "change notifications": _("Log in to change notifications."),
+        "read notifications": _("Log in to read notifications."),
+    }
+    return sentences.get(action) or _("Log in to %(action)s.") % {"action": action}
+
+
 def require_active(user, action: str) -> None:
     """The social writes need a signed-in user in good standing."""
     if not getattr(user, "is_authenticated", False):
-        raise PermissionDenied(f"Log in to {action}.")
+        raise PermissionDenied(_log_in_to(action))
     if user.is_banned:
-        raise PermissionDenied("This account is suspended.")
+        raise PermissionDenied(_("This account is suspended."))
 
 
 def _feed_entry(user_id: str, video: Video) -> FeedEntry:
@@ -102,7 +117,7 @@ def notification_mark_read(*, user, notification_id: str) -> Notification:
     """Mark one of *your* notifications read (the key includes your user id)."""
     require_active(user, "read notifications")
     if not key_usable(notification_id):
-        raise NotFound("That notification does not exist.")
+        raise NotFound(_("That notification does not exist."))
     item = Notification(user.user_id, notification_id)
     try:
         item.update(
@@ -111,7 +126,7 @@ def notification_mark_read(*, user, notification_id: str) -> Notification:
         )
     except Exception as error:
         if condition_failed(error):
-            raise NotFound("That notification does not exist.") from None
+            raise NotFound(_("That notification does not exist.")) from None
         raise
     finally:
         recent.forget_unread(user.user_id)

@@ -3,6 +3,8 @@ target in a queue moderators work through. The only module that writes the
 ReportTargets and Reports tables."""
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from channels_app.selectors import channel_get
 from social_app.models import QUEUE, QUEUE_SHARDS, Report, ReportTarget
@@ -17,12 +19,12 @@ from videos_app.selectors import video_get
 from videos_app.services import video_set_in_review
 
 REASONS = {
-    "spam": "Spam or misleading",
-    "harassment": "Harassment or bullying",
-    "violence": "Violence",
-    "sexual": "Sexual content",
-    "copyright": "Copyright",
-    "other": "Other",
+    "spam": gettext_lazy("Spam or misleading"),
+    "harassment": gettext_lazy("Harassment or bullying"),
+    "violence": gettext_lazy("Violence"),
+    "sexual": gettext_lazy("Sexual content"),
+    "copyright": gettext_lazy("Copyright"),
+    "other": gettext_lazy("Other"),
 }
 NOTE_MAX = 500
 IN_REVIEW_BOOST = 1_000_000
@@ -45,7 +47,7 @@ def resolve_target(
     if target_type == "video":
         video = _viewable(user, target_id)
         if video is None:
-            raise NotFound("That video does not exist.")
+            raise NotFound(_("That video does not exist."))
         return {
             "key": f"video#{video.video_id}",
             "owner": video.owner_user_id,
@@ -56,9 +58,9 @@ def resolve_target(
     if target_type == "comment":
         comment = comment_get(video_id or "", target_id)
         if comment is None or _viewable(user, comment.video_id) is None:
-            raise NotFound("That comment does not exist.")
+            raise NotFound(_("That comment does not exist."))
         if comment.deleted:
-            raise NotFound("That comment was deleted.")
+            raise NotFound(_("That comment was deleted."))
         return {
             "key": f"comment#{comment.video_id}#{comment.comment_id}",
             "owner": comment.user_id,
@@ -68,14 +70,14 @@ def resolve_target(
     if target_type == "channel":
         channel = channel_get(target_id)
         if channel is None or (channel.owner_banned and not getattr(user, "is_staff", False)):
-            raise NotFound("That channel does not exist.")
+            raise NotFound(_("That channel does not exist."))
         return {
             "key": f"channel#{channel.channel_id}",
             "owner": channel.owner_user_id,
             "preview": f"{channel.name} (@{channel.handle})",
             "link": f"/c/{channel.handle}/",
         }
-    raise ApplicationError("Unknown kind of report.")
+    raise ApplicationError(_("Unknown kind of report."))
 
 
 def report_create(
@@ -90,20 +92,20 @@ def report_create(
     """File a report. One open report per reporter per target; a threshold of distinct
     reporters puts a video in review (still visible, first in the queue)."""
     if not getattr(user, "is_authenticated", False):
-        raise PermissionDenied("Log in to report.")
+        raise PermissionDenied(_("Log in to report."))
     if user.is_banned:
-        raise PermissionDenied("This account is suspended.")
+        raise PermissionDenied(_("This account is suspended."))
     if reason not in REASONS:
-        raise ApplicationError("Choose a reason.", field="reason")
-    note = clean_text(note, field="note", label="Note", max_length=NOTE_MAX, required=False)
+        raise ApplicationError(_("Choose a reason."), field="reason")
+    note = clean_text(note, field="note", label=_("Note"), max_length=NOTE_MAX, required=False)
     target = resolve_target(target_type, target_id, video_id, user=user)
     if target["owner"] == user.user_id:
-        raise ApplicationError("You cannot report your own content.")
+        raise ApplicationError(_("You cannot report your own content."))
     enforce(
         f"report#{user.user_id}",
         limit=settings.REPORTS_PER_HOUR,
         window_s=3600,
-        message="You have sent many reports recently. Try again later.",
+        message=_("You have sent many reports recently. Try again later."),
     )
     now = now_s()
     report = Report(
@@ -137,7 +139,7 @@ def report_create(
     # A video going viral for the wrong reasons gathers reports at once: conflicting
     # transactions on its aggregate are retried, not turned into errors.
     if not write_once(write):
-        raise Conflict("You already reported this; a moderator will look at it.")
+        raise Conflict(_("You already reported this; a moderator will look at it."))
     aggregate.refresh(consistent_read=True)
     if (
         target_type == "video"

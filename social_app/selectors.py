@@ -40,6 +40,11 @@ from videos_app.permissions import can_view
 from videos_app.selectors import PAGE_SIZE, videos_by_id
 
 COMMENTS_PAGE = 20
+# The comment orders a watch page offers; "newest" is the default (and the cached one).
+COMMENT_SORTS = ("top", "newest")
+DEFAULT_COMMENT_SORT = "newest"
+# "top" ranks the threads among this many newest comment items (whole threads).
+TOP_WINDOW = 500
 
 
 @dataclass
@@ -130,6 +135,20 @@ class CommentsPage:
     # HTML rendered from the page while this process remembers it (social_app.recent).
     fragments: dict = field(default_factory=dict, compare=False, repr=False)
     remembered_as: int | None = None
+    # The order of this page, and the order its next_cursor continues in.
+    sort: str = DEFAULT_COMMENT_SORT
+    next_sort: str = DEFAULT_COMMENT_SORT
+
+
+def comment_sort(value) -> str:
+    """A requested order of comments; anything unknown is the default."""
+    return value if value in COMMENT_SORTS else DEFAULT_COMMENT_SORT
+
+
+def comments_sorted_page(video_id: str, *, sort: str, cursor: str | None = None) -> CommentsPage:
+    if comment_sort(sort) == "top":
+        return top_comments_page(video_id, cursor=cursor)
+    return comments_page(video_id, cursor=cursor)
 
 
 def comments_page(
@@ -198,6 +217,59 @@ def _comments_page(video_id: str, *, cursor: str | None, limit: int) -> Comments
         # Replies whose parent lies beyond the data (should not happen): show them.
         threads.extend(Thread(comment=r) for r in reversed(pending_replies))
     return CommentsPage(threads=threads, next_cursor=encode_cursor(next_key, scope=scope))
+
+
+@dataclass
+class _Ranked:
+    """A video's threads in "top" order, and where the newest-first order goes on."""
+
+    threads: list[Thread]
+    after: str | None
+    first: CommentsPage | None = None
+
+
+def _thread_rank(thread: Thread) -> tuple:
+    """Comments have no likes, so "top" is the most replies (shown ones), then newest."""
+    replies = sum(1 for reply in thread.replies if not (reply.deleted or reply.hidden))
+    return (replies, thread.comment.comment_id)
+
+
+def top_comments_page(video_id: str, *, cursor: str | None = None) -> CommentsPage:
+    """A page of threads with the most replies first, then the newest.
+
+    Ranks the threads among the newest TOP_WINDOW comment items (one Query, more only if
+    they exceed 1 MB), kept per process like the first page (``recent.comments_top``).
+    Past the ranked threads the pages go on newest first with the older threads. Only a
+    request that asks for this order reads it; the default order costs nothing more."""
+    ranked = recent.comments_top.get(video_id)
+    if ranked is MISSING:
+        window = _comments_page(video_id, cursor=None, limit=TOP_WINDOW)
+        ranked = _Ranked(
+            threads=sorted(window.threads, key=_thread_rank, reverse=True),
+            after=window.next_cursor,
+        )
+        ranked.first = _top_slice(video_id, ranked, 0)
+        ranked.first.remembered_as = recent.comments_top.set(video_id, ranked)
+    state = decode_cursor(cursor, scope=f"comments-top/{video_id}") or {}
+    offset = state.get("offset")
+    if not isinstance(offset, int) or offset <= 0:
+        return ranked.first
+    return _top_slice(video_id, ranked, offset)
+
+
+def _top_slice(video_id: str, ranked: _Ranked, offset: int) -> CommentsPage:
+    end = offset + COMMENTS_PAGE
+    if end < len(ranked.threads):
+        next_cursor = encode_cursor({"offset": end}, scope=f"comments-top/{video_id}")
+        next_sort = "top"
+    else:
+        next_cursor, next_sort = ranked.after, DEFAULT_COMMENT_SORT
+    return CommentsPage(
+        threads=ranked.threads[offset:end],
+        next_cursor=next_cursor,
+        sort="top",
+        next_sort=next_sort,
+    )
 
 
 def subscription_feed(*, user, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:

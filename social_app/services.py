@@ -13,6 +13,7 @@ import logging
 import time
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from pynamodb.exceptions import PynamoDBException
 
 from channels_app.selectors import channel_counts, channel_get
@@ -44,7 +45,7 @@ VIEW_WINDOW_S = 30 * 60
 def _viewable_video(user, video_id: str) -> Video:
     video = video_get(video_id)
     if video is None or not can_view(user, video) or video.status == VideoStatus.REMOVED:
-        raise NotFound("This video does not exist or is private.")
+        raise NotFound(_("This video does not exist or is private."))
     return video
 
 
@@ -62,10 +63,10 @@ def like_set(*, user, video_id: str, liked: bool) -> tuple[bool, int]:
         f"like#{user.user_id}",
         limit=settings.LIKES_PER_MINUTE,
         window_s=60,
-        message="You are liking too fast. Wait a minute and try again.",
+        message=_("You are liking too fast. Wait a minute and try again."),
     )
     if video.status != VideoStatus.READY:
-        raise ApplicationError("You can like a video once it is ready.")
+        raise ApplicationError(_("You can like a video once it is ready."))
     like = Like(video.video_id, user.user_id, created_at=now_s())
     if liked:
         changed = write_once(lambda: like.save(condition=Like.user_id.does_not_exist()))
@@ -113,22 +114,22 @@ def comment_post(
         return earlier
     video = _viewable_video(user, video_id)
     if video.status != VideoStatus.READY:
-        raise ApplicationError("Comments open once the video is ready.")
-    text = clean_text(text, field="text", label="Comment", max_length=COMMENT_MAX, required=True)
+        raise ApplicationError(_("Comments open once the video is ready."))
+    text = clean_text(text, field="text", label=_("Comment"), max_length=COMMENT_MAX, required=True)
     parent = None
     if parent_id:
         parent = comment_get(video.video_id, parent_id)
         if parent is None:
-            raise ApplicationError("The comment you are replying to no longer exists.")
+            raise ApplicationError(_("The comment you are replying to no longer exists."))
         if parent.deleted:
-            raise ApplicationError("The comment you are replying to was deleted.")
+            raise ApplicationError(_("The comment you are replying to was deleted."))
         if parent.parent_id:
-            raise ApplicationError("Replies go under the top-level comment.")
+            raise ApplicationError(_("Replies go under the top-level comment."))
     enforce(
         f"comment#{user.user_id}",
         limit=settings.COMMENTS_PER_MINUTE,
         window_s=60,
-        message="You are commenting too fast. Wait a minute and try again.",
+        message=_("You are commenting too fast. Wait a minute and try again."),
     )
     ulid = new_ulid()
     comment = Comment(
@@ -145,7 +146,7 @@ def comment_post(
         if not write_once(lambda: _save_claimed(comment, scope=scope, token=token)):
             earlier = _comment_from_claim(video_id, scope, token)
             if earlier is None:
-                raise Busy("Your comment is being posted. Reload the page in a moment.")
+                raise Busy(_("Your comment is being posted. Reload the page in a moment."))
             return earlier
         tally_add(video_subject(video.video_id), comments=1)
     elif write_once(lambda: comment.save(condition=Comment.comment_id.does_not_exist())):
@@ -173,9 +174,9 @@ def comment_post(
 def _live_comment(video_id: str, comment_id: str) -> Comment:
     comment = comment_get(video_id, comment_id)
     if comment is None:
-        raise NotFound("That comment does not exist.")
+        raise NotFound(_("That comment does not exist."))
     if comment.deleted:
-        raise NotFound("That comment was deleted.")
+        raise NotFound(_("That comment was deleted."))
     return comment
 
 
@@ -183,8 +184,8 @@ def comment_edit(*, user, video_id: str, comment_id: str, text: str) -> Comment:
     require_active(user, "edit comments")
     comment = _live_comment(video_id, comment_id)
     if comment.user_id != user.user_id:
-        raise PermissionDenied("You can only edit your own comments.")
-    text = clean_text(text, field="text", label="Comment", max_length=COMMENT_MAX, required=True)
+        raise PermissionDenied(_("You can only edit your own comments."))
+    text = clean_text(text, field="text", label=_("Comment"), max_length=COMMENT_MAX, required=True)
     try:
         comment.update(
             actions=[Comment.text.set(text), Comment.edited_at.set(now_s())],
@@ -192,7 +193,7 @@ def comment_edit(*, user, video_id: str, comment_id: str, text: str) -> Comment:
         )
     except Exception as error:
         if condition_failed(error):
-            raise ApplicationError("That comment changed meanwhile.") from None
+            raise ApplicationError(_("That comment changed meanwhile.")) from None
         raise
     return comment
 
@@ -208,7 +209,7 @@ def comment_delete(*, user, video_id: str, comment_id: str) -> None:
         or (video is not None and video.owner_user_id == user.user_id)
     )
     if not allowed:
-        raise PermissionDenied("You cannot delete this comment.")
+        raise PermissionDenied(_("You cannot delete this comment."))
     # Kept as a tombstone so its replies stay in place; the text goes.
     deleted = write_once(
         lambda: comment.update(
@@ -225,9 +226,9 @@ def comment_take_down(*, video_id: str, comment_id: str, reason: str) -> Comment
     the reason, its replies kept in place."""
     comment = comment_get(video_id, comment_id)
     if comment is None:
-        raise NotFound("No such comment.")
+        raise NotFound(_("No such comment."))
     if comment.deleted:
-        raise ApplicationError("This comment is already removed.")
+        raise ApplicationError(_("This comment is already removed."))
     removed = write_once(
         lambda: comment.update(
             actions=[
@@ -239,7 +240,7 @@ def comment_take_down(*, video_id: str, comment_id: str, reason: str) -> Comment
         )
     )
     if not removed:
-        raise ApplicationError("This comment is already removed.")
+        raise ApplicationError(_("This comment is already removed."))
     tally_add(video_subject(video_id), comments=-1)
     return comment
 
@@ -268,9 +269,9 @@ def subscription_set(*, user, channel_id: str, subscribed: bool) -> tuple[bool, 
     require_active(user, "subscribe")
     channel = channel_get(channel_id or "")
     if channel is None:
-        raise NotFound("That channel does not exist.")
+        raise NotFound(_("That channel does not exist."))
     if channel.owner_user_id == user.user_id:
-        raise ApplicationError("You cannot subscribe to your own channel.")
+        raise ApplicationError(_("You cannot subscribe to your own channel."))
     item = Subscription(
         user.user_id,
         channel.channel_id,
@@ -294,7 +295,7 @@ def subscription_set(*, user, channel_id: str, subscribed: bool) -> tuple[bool, 
 def subscription_set_notify(*, user, channel_id: str, notify: str) -> Subscription:
     require_active(user, "change notifications")
     if notify not in {"all", "none"}:
-        raise ApplicationError("Choose all or none.")
+        raise ApplicationError(_("Choose all or none."))
     item = Subscription(user.user_id, channel_id)
     try:
         item.update(
@@ -302,7 +303,7 @@ def subscription_set_notify(*, user, channel_id: str, notify: str) -> Subscripti
         )
     except Exception as error:
         if condition_failed(error):
-            raise ApplicationError("Subscribe to the channel first.") from None
+            raise ApplicationError(_("Subscribe to the channel first.")) from None
         raise
     return item
 
@@ -315,7 +316,7 @@ def view_record(*, video_id: str, viewer_key: str | None, user=None) -> bool:
     ``viewer_key`` None: nobody the site can tell apart (no page token), not counted."""
     video = _viewable_video(user, video_id)
     if viewer_key is None:
-        raise ApplicationError("Reload the page to count this view.")
+        raise ApplicationError(_("Reload the page to count this view."))
     if video.status not in {VideoStatus.READY, VideoStatus.PROCESSING}:
         return False
     now = int(time.time())

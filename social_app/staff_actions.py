@@ -7,6 +7,8 @@ member's change is the same change plus an audit entry and a notice to the owner
 a staff member's delete is a moderation removal an admin can restore: only the owner
 deletes for good."""
 
+from django.utils.translation import gettext as _
+
 from channels_app import images
 from channels_app import services as channel_services
 from channels_app.models import Channel
@@ -160,7 +162,7 @@ def comment_delete(*, user, video_id: str, comment_id: str) -> None:
         return
     comment = comment_get(video_id, comment_id)
     if comment is None:
-        raise NotFound("No such comment.")
+        raise NotFound(_("No such comment."))
     video = video_get(video_id)
     owner_user_id = video.owner_user_id if video is not None else ""
     if acts_for_someone_else(user, comment.user_id) and acts_for_someone_else(user, owner_user_id):

@@ -5,8 +5,10 @@ import secrets
 from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from channels_app.auth.sessions import login_required
@@ -21,8 +23,9 @@ from videos_app.cards import video_grid
 from videos_app.selectors import video_for_viewer
 
 
-def _back_to_watch(video_id: str, anchor: str = "") -> HttpResponse:
-    return redirect(reverse("watch", args=[video_id]) + anchor)
+def _back_to_watch(video_id: str, anchor: str = "", *, sort: str = "") -> HttpResponse:
+    query = "?sort=top" if sort == "top" else ""
+    return redirect(reverse("watch", args=[video_id]) + query + anchor)
 
 
 def _error(request, error: ApplicationError, *, fallback):
@@ -62,7 +65,8 @@ def like(request, video_id: str):
 @login_required
 @require_POST
 def comment_create(request, video_id: str):
-    """Post a comment or a reply."""
+    """Post a comment or a reply (a reply keeps the order the list was in)."""
+    sort = selectors.comment_sort(request.POST.get("sort"))
     try:
         comment = services.comment_post(
             user=request.user,
@@ -72,22 +76,23 @@ def comment_create(request, video_id: str):
             client_token=request.POST.get("client_token"),
         )
     except ApplicationError as error:
-        return _error(request, error, fallback=_back_to_watch(video_id, "#comments"))
+        return _error(request, error, fallback=_back_to_watch(video_id, "#comments", sort=sort))
     if request.htmx:
-        return _comments_partial(request, video_id)
-    messages.success(request, "Comment posted.")
-    return _back_to_watch(video_id, f"#comment-{comment.comment_id}")
+        return _comments_partial(request, video_id, sort=sort)
+    messages.success(request, _("Comment posted."))
+    return _back_to_watch(video_id, f"#comment-{comment.comment_id}", sort=sort)
 
 
-def _comments_partial(request, video_id: str):
+def _comments_partial(request, video_id: str, *, sort: str):
     video = video_for_viewer(video_id, user=request.user, with_counts=True)
-    page = selectors.comments_page(video_id)
+    page = selectors.comments_sorted_page(video_id, sort=sort)
     can_manage = _can_moderate(request.user, video)
     return render(
         request,
         "social_app/_comments.html",
         {
             "video": video,
+            "sort": page.sort,
             "kind": viewer_kind(request.user, can_manage=can_manage),
             "comment_token": secrets.token_urlsafe(18),
             "comment_threads": comment_threads(
@@ -106,15 +111,23 @@ def _can_moderate(user, video) -> bool:
 
 @require_safe
 def comments_more(request, video_id: str):
-    """The next page of comments ("Load more")."""
+    """The next page of comments ("Load more"), in the order asked for (``sort``); without
+    a cursor, the first page in that order, and for htmx the order switch with it (out
+    of band), which is how "Top / Newest" replaces only the list."""
     try:
         video = video_for_viewer(video_id, user=request.user)
     except NotFound:
         raise Http404 from None
-    page = selectors.comments_page(video_id, cursor=request.GET.get("after"))
+    sort, cursor = selectors.comment_sort(request.GET.get("sort")), request.GET.get("after")
+    page = selectors.comments_sorted_page(video_id, sort=sort, cursor=cursor)
     threads = comment_threads(
         request, video=video, page=page, can_manage=_can_moderate(request.user, video)
     )
+    if cursor is None and request.htmx:
+        switch = render_to_string(
+            "social_app/_comment_sort.html", {"video": video, "sort": page.sort, "oob": True}
+        )
+        return HttpResponse(threads + switch)
     return HttpResponse(threads)
 
 
@@ -122,6 +135,7 @@ def comments_more(request, video_id: str):
 @require_POST
 def comment_edit(request, video_id: str, comment_id: str):
     """Edit your own comment."""
+    sort = selectors.comment_sort(request.POST.get("sort"))
     try:
         services.comment_edit(
             user=request.user,
@@ -130,24 +144,25 @@ def comment_edit(request, video_id: str, comment_id: str):
             text=request.POST.get("text", ""),
         )
     except ApplicationError as error:
-        return _error(request, error, fallback=_back_to_watch(video_id, "#comments"))
+        return _error(request, error, fallback=_back_to_watch(video_id, "#comments", sort=sort))
     if request.htmx:
-        return _comments_partial(request, video_id)
-    return _back_to_watch(video_id, f"#comment-{comment_id}")
+        return _comments_partial(request, video_id, sort=sort)
+    return _back_to_watch(video_id, f"#comment-{comment_id}", sort=sort)
 
 
 @login_required
 @require_POST
 def comment_delete(request, video_id: str, comment_id: str):
     """Delete a comment (its author, the video's owner or staff)."""
+    sort = selectors.comment_sort(request.POST.get("sort"))
     try:
         staff_actions.comment_delete(user=request.user, video_id=video_id, comment_id=comment_id)
     except ApplicationError as error:
-        return _error(request, error, fallback=_back_to_watch(video_id, "#comments"))
+        return _error(request, error, fallback=_back_to_watch(video_id, "#comments", sort=sort))
     if request.htmx:
-        return _comments_partial(request, video_id)
-    messages.success(request, "Comment deleted.")
-    return _back_to_watch(video_id, "#comments")
+        return _comments_partial(request, video_id, sort=sort)
+    messages.success(request, _("Comment deleted."))
+    return _back_to_watch(video_id, "#comments", sort=sort)
 
 
 @login_required
@@ -156,7 +171,7 @@ def subscribe(request, handle: str):
     """Subscribe to or unsubscribe from a channel."""
     channel = channel_get_by_handle(handle)
     if channel is None:
-        raise Http404("No such channel.")
+        raise Http404(_("No such channel."))
     wanted = request.POST.get("subscribed") == "1"
     fallback = redirect(
         request.POST.get("back")
@@ -189,14 +204,14 @@ def subscription_notify(request, handle: str):
     """Choose notifications for a subscription: all or none."""
     channel = channel_get_by_handle(handle)
     if channel is None:
-        raise Http404("No such channel.")
+        raise Http404(_("No such channel."))
     try:
         services.subscription_set_notify(
             user=request.user, channel_id=channel.channel_id, notify=request.POST.get("notify", "")
         )
     except ApplicationError as error:
         return _error(request, error, fallback=redirect("channel_page", handle=channel.handle))
-    messages.success(request, "Notification setting saved.")
+    messages.success(request, _("Notification setting saved."))
     return redirect("channel_page", handle=channel.handle)
 
 
@@ -227,7 +242,7 @@ def subscription_feed(request):
     return render(
         request,
         "social_app/feed.html",
-        {"page": page, "grid": video_grid(page), "heading": "Subscriptions"},
+        {"page": page, "grid": video_grid(page), "heading": _("Subscriptions")},
     )
 
 
@@ -239,7 +254,7 @@ def liked_videos(request):
     return render(
         request,
         "social_app/feed.html",
-        {"page": page, "grid": video_grid(page), "heading": "Liked videos"},
+        {"page": page, "grid": video_grid(page), "heading": _("Liked videos")},
     )
 
 

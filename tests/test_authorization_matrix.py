@@ -647,6 +647,24 @@ def build_rotate_key(world, role, variant):
     )
 
 
+def build_end_stream(world, role, variant):
+    """A session of its own on a channel of its own: ending it touches nothing shared."""
+    owner = world.users["owner"]
+    channel = make_channel(owner=owner)
+    session = live_session_create(actor=owner, channel_id=channel.channel_id, title="To end")
+    stream_id = session.stream_id
+    return Target(
+        kwargs={"stream_id": stream_id},
+        state=lambda: session_get(stream_id, consistent=True).status,
+    )
+
+
+def build_theme(world, role, variant):
+    """The owner's theme: a choice changes only the chooser's own account (or cookie)."""
+    owner_id = world.users["owner"].user_id
+    return Target(data={"theme": "dark"}, state=lambda: user_get(owner_id).theme)
+
+
 def build_live_playlist(world, role, variant):
     return Target(kwargs={"stream_id": world.session.stream_id, "name": "index.m3u8"})
 
@@ -783,6 +801,8 @@ MATRIX: dict[str, Route] = {
     "playlist": public(build_playlist),
     # Renews the player's CDN cookies (none without PLAYBACK_SIGNED_COOKIES): no content.
     "playback_grant": public(video_kwargs, 204),
+    # The processing notice's poll; for a video that plays, back to its watch page.
+    "processing_state": public(video_kwargs, 302),
     # social_app
     "like": Route(
         kind=ACTION,
@@ -834,6 +854,16 @@ MATRIX: dict[str, Route] = {
         get=everyone_signed_in(200),
     ),
     "bell": Route(kind=PERSONAL, build=no_kwargs, get=everyone_signed_in(200)),
+    "theme_set": Route(
+        # A visitor's choice is only their cookie (a GET form); an account's is a POST.
+        kind=PERSONAL,
+        build=build_theme,
+        get=by_role(anonymous=302, other=405, owner=405, staff=405),
+        post=by_role(anonymous=302, other=302, owner=302, staff=302),
+        changes=frozenset({"owner"}),
+    ),
+    # Only the requester's language cookie; without a language it is refused.
+    "language_set": public(no_kwargs, 400),
     "notifications_read_all": Route(
         # Marks the requester's own notifications: the owner's stay unread for anyone else.
         kind=PERSONAL,
@@ -887,6 +917,12 @@ MATRIX: dict[str, Route] = {
     "rotate_key": Route(
         kind=STUDIO,
         build=build_rotate_key,
+        post=by_role(other=403, owner=302, staff=403),
+    ),
+    "studio_live_state": Route(kind=STUDIO, build=stream_kwargs, get=owner_only(200)),
+    "end_stream": Route(
+        kind=STUDIO,
+        build=build_end_stream,
         post=by_role(other=403, owner=302, staff=403),
     ),
     "live_page": public(stream_kwargs),

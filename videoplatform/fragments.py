@@ -15,6 +15,7 @@ rendered with a placeholder and filled in per request (``fill``).
 from collections.abc import Callable
 
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from videoplatform.local_cache import MISSING, LocalCache
 
@@ -26,7 +27,9 @@ MAX_FRAGMENTS = 64
 
 
 def fragment(store: dict, name: str, render: Callable[[], str]) -> SafeString:
-    """The fragment ``name`` of a remembered page: rendered on first use, then reused."""
+    """The fragment ``name`` of a remembered page: rendered on first use, then reused
+    (one per language: the words in it are translated)."""
+    name = f"{get_language()}:{name}"
     html = store.get(name)
     if html is None:
         html = mark_safe(render())  # noqa: S308 - the output of a template render
@@ -48,7 +51,9 @@ def shell(cache: LocalCache, name: str, key: tuple | None, render: Callable[[], 
     ``key`` of None (something not remembered) renders it for this request only.
 
     Returns (html, variants): ``variants`` is a dict kept with the shell for the few
-    renderings of the viewer's own controls (``fragment(variants, ...)``)."""
+    renderings of the viewer's own controls (``fragment(variants, ...)``). One per
+    language."""
+    name = f"{get_language()}:{name}"
     entry = cache.get(name) if key is not None else MISSING
     if entry is MISSING or entry[0] != key:
         entry = (key, render(), {})

@@ -38,7 +38,7 @@ def content_security_policy() -> str:
     ivs = " ".join(IVS_ORIGINS) if settings.LIVE_BACKEND == "ivs" else ""
     directives = {
         "default-src": "'self'",
-        "script-src": "'self' 'wasm-unsafe-eval'",  # the IVS player runs WebAssembly
+        "script-src": "'self'",
         "style-src": "'self'",
         "img-src": f"'self' data: blob: {media} {ivs}",
         "media-src": f"'self' blob: {media} {ivs}",

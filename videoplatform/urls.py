@@ -6,6 +6,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("favicon.ico", views.favicon, name="favicon"),
+    path("language/", views.language_set, name="language_set"),
     path("hooks/aws/events/", hooks.aws_events, name="aws_events"),
     path("", include("videos_app.urls")),
     path("", include("social_app.urls")),

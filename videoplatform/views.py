@@ -1,15 +1,18 @@
-"""Cross-cutting views: liveness and readiness checks, error pages, the favicon."""
+"""Cross-cutting views: liveness and readiness checks, error pages, the favicon, the
+language switch."""
 
 import sys
 
 from django.conf import settings
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 
 from videoplatform.aws import dynamodb_client, s3_client
+from videoplatform.http import safe_next
 from videoplatform.middleware import is_dependency_down
 
 
@@ -76,7 +79,7 @@ def csrf_failure(request, reason=""):
         request,
         "errors/403.html",
         {
-            "message": (
+            "message": _(
                 "The form expired or was not sent from this site. Reload the page and try again."
             )
         },
@@ -91,3 +94,22 @@ def favicon(request):
     Not a permanent redirect: in production the target's name carries its hash, and a
     new icon must not wait for browsers to forget a redirect they were told never changes."""
     return HttpResponseRedirect(static("favicon.svg"))
+
+
+@require_safe
+def language_set(request):
+    """The footer's language switch. Only the visitor's own cookie changes, so a plain GET
+    form serves pages that carry no CSRF token."""
+    code = request.GET.get("language", "")
+    if code not in dict(settings.LANGUAGES):
+        return HttpResponseBadRequest(_("Choose one of the site's languages."))
+    response = HttpResponseRedirect(safe_next(request))
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+    return response

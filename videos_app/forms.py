@@ -1,25 +1,26 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from videos_app.models import Visibility
 from videos_app.services import DESCRIPTION_MAX, TITLE_MAX
 
 VISIBILITY_CHOICES = [
-    (Visibility.PUBLIC.value, "Public"),
-    (Visibility.UNLISTED.value, "Unlisted (anyone with the link)"),
-    (Visibility.PRIVATE.value, "Private (only you)"),
+    (Visibility.PUBLIC.value, _("Public")),
+    (Visibility.UNLISTED.value, _("Unlisted (anyone with the link)")),
+    (Visibility.PRIVATE.value, _("Private (only you)")),
 ]
 
 
 class UploadForm(forms.Form):
-    channel_id = forms.ChoiceField(label="Channel")
-    title = forms.CharField(label="Title", max_length=TITLE_MAX)
+    channel_id = forms.ChoiceField(label=_("Channel"))
+    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX)
     description = forms.CharField(
-        label="Description",
+        label=_("Description"),
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=DESCRIPTION_MAX,
         required=False,
     )
-    visibility = forms.ChoiceField(label="Visibility", choices=VISIBILITY_CHOICES)
+    visibility = forms.ChoiceField(label=_("Visibility"), choices=VISIBILITY_CHOICES)
     size = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
     content_type = forms.CharField(widget=forms.HiddenInput, required=False, max_length=100)
 
@@ -31,11 +32,11 @@ class UploadForm(forms.Form):
 
 
 class VideoEditForm(forms.Form):
-    title = forms.CharField(label="Title", max_length=TITLE_MAX)
+    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX)
     description = forms.CharField(
-        label="Description",
+        label=_("Description"),
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=DESCRIPTION_MAX,
         required=False,
     )
-    visibility = forms.ChoiceField(label="Visibility", choices=VISIBILITY_CHOICES)
+    visibility = forms.ChoiceField(label=_("Visibility"), choices=VISIBILITY_CHOICES)

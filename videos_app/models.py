@@ -2,6 +2,8 @@
 
 from enum import StrEnum
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
@@ -28,17 +30,17 @@ class VideoStatus(StrEnum):
     @property
     def label(self) -> str:
         """What people read in the studio; the value stays for code, CSS and tests."""
-        return _STATUS_LABELS[self]
+        return str(_STATUS_LABELS[self])
 
 
 _STATUS_LABELS = {
-    VideoStatus.UPLOADING: "Uploading",
-    VideoStatus.UPLOADED: "Waiting to process",
-    VideoStatus.QUEUED: "Waiting to process",
-    VideoStatus.PROCESSING: "Processing",
-    VideoStatus.READY: "Published",
-    VideoStatus.FAILED: "Failed",
-    VideoStatus.REMOVED: "Removed by a moderator",
+    VideoStatus.UPLOADING: _("Uploading"),
+    VideoStatus.UPLOADED: _("Waiting to process"),
+    VideoStatus.QUEUED: _("Waiting to process"),
+    VideoStatus.PROCESSING: _("Processing"),
+    VideoStatus.READY: _("Published"),
+    VideoStatus.FAILED: _("Failed"),
+    VideoStatus.REMOVED: _("Removed by a moderator"),
 }
 
 
@@ -54,7 +56,14 @@ class Visibility(StrEnum):
     @property
     def label(self) -> str:
         """What people read in the studio; the value stays for code, CSS and tests."""
-        return self.value.capitalize()
+        return str(_VISIBILITY_LABELS[self])
+
+
+_VISIBILITY_LABELS = {
+    Visibility.PUBLIC: _("Public"),
+    Visibility.UNLISTED: _("Unlisted"),
+    Visibility.PRIVATE: _("Private"),
+}
 
 
 # Sparse indexes: an item is in the index only while it has the attribute. Site-wide
@@ -222,7 +231,7 @@ class Video(ForgetsOnWrite, Model):
         """The status in words; a ready private video is "Ready", not "Published"."""
         status = VideoStatus(self.status)
         if status is VideoStatus.READY and self.visibility == Visibility.PRIVATE:
-            return "Ready"
+            return gettext("Ready")
         return status.label
 
     @property

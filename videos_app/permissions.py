@@ -1,5 +1,7 @@
 """Who may see and who may change a video (selectors and services both ask)."""
 
+from django.utils.translation import gettext as _
+
 from videoplatform.errors import PermissionDenied
 from videos_app.models import Video, VideoStatus, Visibility
 
@@ -13,14 +15,14 @@ def can_manage(actor, video: Video) -> bool:
 
 def require_manager(actor, video: Video) -> None:
     if not can_manage(actor, video):
-        raise PermissionDenied("You cannot change this video.")
+        raise PermissionDenied(_("You cannot change this video."))
 
 
 def require_owner(actor, video: Video) -> None:
     """Only the uploader sends a video's file or cancels its upload (staff manage, but
     never upload in someone else's name)."""
     if not getattr(actor, "is_authenticated", False) or actor.user_id != video.owner_user_id:
-        raise PermissionDenied("Only the video's owner can do this.")
+        raise PermissionDenied(_("Only the video's owner can do this."))
 
 
 def can_view(user, video: Video) -> bool:

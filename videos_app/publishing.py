@@ -7,6 +7,7 @@ public-video count with it, so the rule is written once.
 """
 
 from django.conf import settings
+from django.utils.translation import gettext
 from pynamodb.exceptions import DeleteError, UpdateError
 
 from videoplatform import reactions, storage
@@ -77,17 +78,21 @@ def _clean_visibility(value: str) -> Visibility:
     try:
         return Visibility(value)
     except ValueError:
-        raise ApplicationError("Choose public, unlisted or private.", field="visibility") from None
+        raise ApplicationError(
+            gettext("Choose public, unlisted or private."), field="visibility"
+        ) from None
 
 
 def clean_details(title: str, description: str, visibility: str):
     """A title, description and visibility as a creator typed them, checked."""
     return (
-        clean_text(title, field="title", label="Title", max_length=TITLE_MAX, required=True),
+        clean_text(
+            title, field="title", label=gettext("Title"), max_length=TITLE_MAX, required=True
+        ),
         clean_text(
             description,
             field="description",
-            label="Description",
+            label=gettext("Description"),
             max_length=DESCRIPTION_MAX,
             required=False,
         ),
@@ -99,7 +104,7 @@ def video_update(*, actor, video: Video, title: str, description: str, visibilit
     """The creator's edit: title, description and visibility."""
     require_manager(actor, video)
     if video.status == VideoStatus.REMOVED:
-        raise ApplicationError("A removed video cannot be edited.")
+        raise ApplicationError(gettext("A removed video cannot be edited."))
     title, description, visibility = clean_details(title, description, visibility)
     written = _write_listed(
         video,
@@ -114,7 +119,7 @@ def video_update(*, actor, video: Video, title: str, description: str, visibilit
         ),
     )
     if not written:
-        raise ApplicationError("This video changed meanwhile; reload the page.")
+        raise ApplicationError(gettext("This video changed meanwhile; reload the page."))
     return video
 
 
@@ -147,7 +152,7 @@ def video_delete(*, actor, video: Video) -> None:
         if was_listed:
             tally_add(channel_subject(video.channel_id), videos=-1)
         return
-    raise ApplicationError("This video changed meanwhile; try again.")
+    raise ApplicationError(gettext("This video changed meanwhile; try again."))
 
 
 def video_publish(*, video: Video, outputs: dict) -> bool:
@@ -188,7 +193,7 @@ def video_take_down(*, video: Video, reason: str) -> Video:
     """A moderator removes a video (the caller checked the role): out of every listing,
     its playlists no longer served; the status to restore is remembered."""
     if video.status == VideoStatus.REMOVED:
-        raise ApplicationError("This video is already removed.")
+        raise ApplicationError(gettext("This video is already removed."))
     written = _write_listed(
         video,
         actions=[
@@ -202,7 +207,7 @@ def video_take_down(*, video: Video, reason: str) -> Video:
         listed=False,
     )
     if not written:
-        raise ApplicationError("The video changed meanwhile; reload and try again.")
+        raise ApplicationError(gettext("The video changed meanwhile; reload and try again."))
     return video
 
 
@@ -211,7 +216,7 @@ def video_put_back(*, video: Video) -> Video:
     uploading one goes back in the pending index, where the worker, reconcile or the
     upload sweep will find it."""
     if video.status != VideoStatus.REMOVED:
-        raise ApplicationError("Only a removed video can be restored.")
+        raise ApplicationError(gettext("Only a removed video can be restored."))
     previous = VideoStatus(video.removed_from_status or VideoStatus.READY)
     if previous in PENDING_STATUSES or previous == VideoStatus.UPLOADING:
         status_actions = pending_actions(video, previous)
@@ -226,7 +231,7 @@ def video_put_back(*, video: Video) -> Video:
         ),
     )
     if not written:
-        raise ApplicationError("The video changed meanwhile; reload and try again.")
+        raise ApplicationError(gettext("The video changed meanwhile; reload and try again."))
     return video
 
 

@@ -1,5 +1,7 @@
 """Reads for videos: single videos, the listings, their counts, and the work queues."""
 
+from django.utils.translation import gettext as _
+
 from videoplatform.aws import dynamodb_client
 from videoplatform.dynamodb import all_shards, item_or_none
 from videoplatform.errors import NotFound
@@ -59,14 +61,14 @@ def video_for_viewer(video_id: str, *, user, with_counts: bool = False) -> Video
         video.counts = video_counts(video_id)
     if video is None or not can_view(user, video):
         # The same answer for "missing" and "private": ids of private videos do not leak.
-        raise NotFound("This video does not exist or is private.")
+        raise NotFound(_("This video does not exist or is private."))
     return video
 
 
 def video_for_manager(video_id: str, *, user) -> Video:
     video = video_get(video_id, consistent=True)
     if video is None:
-        raise NotFound("No such video.")
+        raise NotFound(_("No such video."))
     require_manager(user, video)
     return video
 

@@ -6,6 +6,7 @@ reconcile's settling of what got stuck. Every move goes through ``states.transit
 import logging
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from videoplatform import storage
 from videoplatform.dynamodb import now_s
@@ -50,9 +51,11 @@ def video_retry(*, actor, video: Video) -> Video:
     """Transcode a failed video again from its stored source."""
     require_manager(actor, video)
     if video.status != VideoStatus.FAILED:
-        raise ApplicationError("Only a failed video can be retried.")
+        raise ApplicationError(_("Only a failed video can be retried."))
     if storage.head_object(bucket=settings.S3_RAW_BUCKET, key=source_key_of(video)) is None:
-        raise ApplicationError("The original file is gone; delete this video and upload it again.")
+        raise ApplicationError(
+            _("The original file is gone; delete this video and upload it again.")
+        )
     moved = transition(
         video,
         from_statuses=[VideoStatus.FAILED],
@@ -65,7 +68,7 @@ def video_retry(*, actor, video: Video) -> Video:
         ],
     )
     if not moved:
-        raise ApplicationError("This video changed meanwhile; reload the page.")
+        raise ApplicationError(_("This video changed meanwhile; reload the page."))
     return video_submit(video=video)
 
 

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from channels_app.selectors import channel_get
 from videoplatform import storage
@@ -52,33 +53,34 @@ def video_create_upload(
     """Create the Video (``uploading``) and the way its file goes to exactly its source
     key: a presigned POST, or from UPLOAD_MULTIPART_MIN_BYTES up a multipart upload."""
     if not getattr(actor, "is_authenticated", False):
-        raise PermissionDenied("Log in to upload videos.")
+        raise PermissionDenied(_("Log in to upload videos."))
     if actor.is_banned:
-        raise PermissionDenied("This account is suspended.")
+        raise PermissionDenied(_("This account is suspended."))
     channel = channel_get(channel_id or "")
     if channel is None or channel.owner_user_id != actor.user_id:
-        raise ApplicationError("Choose one of your channels.", field="channel_id")
+        raise ApplicationError(_("Choose one of your channels."), field="channel_id")
     title, description, visibility = clean_details(title, description, visibility)
     enforce(
         f"upload#{actor.user_id}",
         limit=settings.UPLOADS_PER_HOUR,
         window_s=3600,
-        message="You have started many uploads recently. Try again later.",
+        message=_("You have started many uploads recently. Try again later."),
     )
     if size is None or size <= 0:
-        raise ApplicationError("The file is empty.", field="file")
+        raise ApplicationError(_("The file is empty."), field="file")
     if size > settings.VIDEO_MAX_BYTES:
         raise ApplicationError(
-            f"The file is too big: the limit is {settings.VIDEO_MAX_BYTES // 1024**2} MB.",
+            _("The file is too big: the limit is %(limit)s MB.")
+            % {"limit": settings.VIDEO_MAX_BYTES // 1024**2},
             field="file",
         )
     content_type = (content_type or "").strip().lower()
     if not content_type.startswith("video/"):
         if content_type:
-            raise ApplicationError("That file is not a video.", field="file")
+            raise ApplicationError(_("That file is not a video."), field="file")
         content_type = "video/octet-stream"  # browsers leave some containers untyped
     if not re.fullmatch(r"video/[a-z0-9.+-]{1,60}", content_type):
-        raise ApplicationError("That file is not a video.", field="file")
+        raise ApplicationError(_("That file is not a video."), field="file")
 
     video = Video(
         new_id(),
@@ -140,15 +142,16 @@ def video_upload_parts(
     (so a resumed upload skips them)."""
     require_owner(actor, video)
     if video.status != VideoStatus.UPLOADING or not video.upload_id:
-        raise ApplicationError("This video is not waiting for an upload.")
+        raise ApplicationError(_("This video is not waiting for an upload."))
     expected = expected_parts(video)
     if len(numbers) > PART_URLS_PER_REQUEST or any(n not in expected for n in numbers):
         raise ApplicationError(
-            f"Ask for at most {PART_URLS_PER_REQUEST} parts, numbered 1 to {len(expected)}."
+            _("Ask for at most %(most)s parts, numbered 1 to %(last)s.")
+            % {"most": PART_URLS_PER_REQUEST, "last": len(expected)}
         )
     stored = _stored_parts(video)
     if stored is None:
-        raise ApplicationError("This upload has expired. Please upload the file again.")
+        raise ApplicationError(_("This upload has expired. Please upload the file again."))
     missing = set(_missing_parts(video, stored))
     done = [n for n in expected if n not in missing]
     urls = {
@@ -174,8 +177,11 @@ def _complete_multipart(video: Video) -> None:
     missing = _missing_parts(video, stored)
     if missing:
         raise ApplicationError(
-            f"The upload is incomplete: {len(missing)} of {len(expected)} parts "
-            "are missing. Choose the same file again to resume it."
+            _(
+                "The upload is incomplete: %(missing)s of %(total)s parts "
+                "are missing. Choose the same file again to resume it."
+            )
+            % {"missing": len(missing), "total": len(expected)}
         )
     whole = {p.number: p for p in stored}
     storage.multipart_complete(
@@ -209,18 +215,18 @@ def _accept_upload(video: Video) -> Video:
     if video.status != VideoStatus.UPLOADING:
         if video.status in PENDING_STATUSES or video.status == VideoStatus.READY:
             return video  # a repeated "complete" from the browser changes nothing
-        raise ApplicationError("This video is not waiting for an upload.")
+        raise ApplicationError(_("This video is not waiting for an upload."))
     if video.upload_id:
         _complete_multipart(video)
     stored = storage.head_object(bucket=settings.S3_RAW_BUCKET, key=raw_key(video.video_id))
     if stored is None:
-        raise ApplicationError("The upload did not arrive. Please upload the file again.")
+        raise ApplicationError(_("The upload did not arrive. Please upload the file again."))
     if stored.size == 0:
         _fail_upload(video, "The file is empty.")
-        raise ApplicationError("The file is empty.")
+        raise ApplicationError(_("The file is empty."))
     if stored.size > settings.VIDEO_MAX_BYTES:
         _fail_upload(video, "The file is too big.")
-        raise ApplicationError("The file is too big.")
+        raise ApplicationError(_("The file is too big."))
     moved = transition(
         video,
         from_statuses=[VideoStatus.UPLOADING],

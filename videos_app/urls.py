@@ -1,6 +1,6 @@
 from django.urls import path
 
-from videos_app import views
+from videos_app import processing_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -18,6 +18,11 @@ urlpatterns = [
     path("studio/videos/<str:video_id>/delete/", views.video_delete, name="video_delete"),
     path("studio/videos/<str:video_id>/retry/", views.video_retry, name="video_retry"),
     path("watch/<str:video_id>/", views.watch, name="watch"),
+    path(
+        "watch/<str:video_id>/processing/",
+        processing_views.processing_state,
+        name="processing_state",
+    ),
     path("watch/<str:video_id>/hls/<path:name>", views.playlist, name="playlist"),
     path("watch/<str:video_id>/playback/", views.playback_grant, name="playback_grant"),
 ]

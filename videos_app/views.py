@@ -9,10 +9,13 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from channels_app.auth.sessions import login_required
 from channels_app.selectors import channels_for_owner
+from live_app.shelf import live_shelf
 from social_app import staff_actions
 from social_app.comment_fragments import viewer_kind
 from social_app.selectors import comments_page, watch_state
@@ -28,7 +31,9 @@ from videos_app.watch_page import WatchInputs, watch_main
 
 logger = logging.getLogger(__name__)
 
-STORAGE_UNAVAILABLE = "Storage is unavailable right now. Please try again in a minute."
+STORAGE_UNAVAILABLE = gettext_lazy(
+    "Storage is unavailable right now. Please try again in a minute."
+)
 
 
 def json_when_storage_down(view):
@@ -43,15 +48,20 @@ def json_when_storage_down(view):
             if request.method != "POST" or not is_dependency_down(error):
                 raise
             logger.warning("storage unavailable while serving %s", request.path)
-            return JsonResponse({"error": STORAGE_UNAVAILABLE}, status=503)
+            return JsonResponse({"error": str(STORAGE_UNAVAILABLE)}, status=503)
 
     return wrapper
 
 
 def home(request):
-    """Latest public videos."""
-    page = selectors.public_feed(cursor=request.GET.get("after"))
-    return render(request, "videos_app/home.html", {"page": page, "grid": video_grid(page)})
+    """Streams live now (on the first page) and the latest public videos."""
+    cursor = request.GET.get("after")
+    page = selectors.public_feed(cursor=cursor)
+    return render(
+        request,
+        "videos_app/home.html",
+        {"page": page, "grid": video_grid(page), "live_shelf": "" if cursor else live_shelf()},
+    )
 
 
 @login_required
@@ -108,7 +118,7 @@ def _managed_video(request, video_id):
     try:
         return selectors.video_for_manager(video_id, user=request.user)
     except NotFound:
-        raise Http404("No such video.") from None
+        raise Http404(_("No such video.")) from None
 
 
 @login_required
@@ -132,7 +142,7 @@ def video_upload_parts(request, video_id: str):
     separated, may be empty) and the parts already stored, so an upload can resume."""
     raw = request.POST.get("numbers", "").strip()
     if raw and not re.fullmatch(r"\d{1,5}(,\d{1,5}){0,99}", raw):
-        return JsonResponse({"error": "Part numbers are comma-separated numbers."}, status=400)
+        return JsonResponse({"error": _("Part numbers are comma-separated numbers.")}, status=400)
     numbers = [int(n) for n in raw.split(",")] if raw else []
     try:
         video = _managed_video(request, video_id)
@@ -157,7 +167,7 @@ def video_cancel(request, video_id: str):
     try:
         video = _managed_video(request, video_id)
         if video.status != VideoStatus.UPLOADING:
-            raise ApplicationError("Only an upload in progress can be cancelled.")
+            raise ApplicationError(_("Only an upload in progress can be cancelled."))
         permissions.require_owner(request.user, video)
         services.video_delete(actor=request.user, video=video)
     except ApplicationError as error:
@@ -215,7 +225,7 @@ def video_edit(request, video_id: str):
         except ApplicationError as error:
             form_error(request, form, error)
         else:
-            messages.success(request, "Video saved.")
+            messages.success(request, _("Video saved."))
             return redirect("studio_videos")
     return render(request, "videos_app/video_edit.html", {"form": form, "video": video})
 
@@ -230,9 +240,11 @@ def video_delete(request, video_id: str):
     except ApplicationError as error:
         return error_page(request, error)
     if outcome == "removed":
-        messages.success(request, f"Removed “{video.title}”; an admin can restore it.")
+        messages.success(
+            request, _("Removed “%(title)s”; an admin can restore it.") % {"title": video.title}
+        )
     else:
-        messages.success(request, f"Deleted “{video.title}”.")
+        messages.success(request, _("Deleted “%(title)s”.") % {"title": video.title})
     return redirect("studio_videos")
 
 
@@ -246,7 +258,9 @@ def video_retry(request, video_id: str):
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"“{video.title}” is being processed again.")
+        messages.success(
+            request, _("“%(title)s” is being processed again.") % {"title": video.title}
+        )
     if request.htmx:
         return render(
             request,

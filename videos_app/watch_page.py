@@ -10,9 +10,13 @@ comments, its channel's first page; and the counts and poster URL themselves), s
 never older than the data and a write in this process shows at once. Per request only
 the viewer's own parts are rendered (the like and subscribe buttons, their own
 comments' controls) and the tokens filled in.
+
+The comments come in two orders (``?sort=``): newest first, the default, from the page
+every viewer shares (social_app.selectors.comments_page), and "top", whose ranked page
+is read only for a request that asks for it and has a shell of its own.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 from django.middleware.csrf import get_token
@@ -27,8 +31,17 @@ from social_app.comment_fragments import (
     finished,
     shared_threads,
 )
+from social_app.intents import (
+    comment_login_url,
+    like_login_url,
+    report_login_url,
+    subscribe_login_url,
+)
+from social_app.selectors import DEFAULT_COMMENT_SORT, comment_sort, top_comments_page
 from social_app.view_tokens import view_token_issue
 from videoplatform.fragments import fill, fragment, shell
+from videoplatform.storage import media_url
+from videoplatform.templatetags.ui import compact
 from videos_app import recent
 from videos_app.cards import more_grid
 
@@ -53,11 +66,17 @@ class WatchInputs:
 
 def watch_main(request, inputs: WatchInputs) -> SafeString:
     video, kind = inputs.video, inputs.kind
+    sort = comment_sort(request.GET.get("sort"))
+    name = f"{video.video_id}:{kind}"
+    if sort != DEFAULT_COMMENT_SORT and inputs.comments is not None:
+        inputs = replace(inputs, comments=top_comments_page(video.video_id))
+        name += f":{sort}"
+    avatar_url = media_url(inputs.state.channel.avatar_key) if inputs.state.channel else ""
     html, variants = shell(
         recent.watch_shells,
-        f"{video.video_id}:{kind}",
-        _shell_key(inputs),
-        lambda: _render_shell(inputs),
+        name,
+        _shell_key(inputs, avatar_url),
+        lambda: _render_shell(inputs, avatar_url),
     )
     html = fill(
         html,
@@ -76,7 +95,7 @@ def watch_main(request, inputs: WatchInputs) -> SafeString:
     )
 
 
-def _shell_key(inputs: WatchInputs) -> tuple | None:
+def _shell_key(inputs: WatchInputs, avatar_url: str) -> tuple | None:
     """What the shell was rendered from; None when something was not remembered."""
     channel = inputs.state.channel
     serials = (
@@ -88,10 +107,10 @@ def _shell_key(inputs: WatchInputs) -> tuple | None:
     if None in serials:
         return None
     counts = (inputs.video.counts, getattr(channel, "counts", None))
-    return (*serials, counts, inputs.poster_url)
+    return (*serials, counts, inputs.poster_url, avatar_url)
 
 
-def _render_shell(inputs: WatchInputs) -> str:
+def _render_shell(inputs: WatchInputs, avatar_url: str) -> str:
     video = inputs.video
     threads = None
     if inputs.comments is not None:
@@ -101,7 +120,9 @@ def _render_shell(inputs: WatchInputs) -> str:
         {
             "video": video,
             "channel": inputs.state.channel,
+            "channel_avatar_url": avatar_url,
             "kind": inputs.kind,
+            "sort": inputs.comments.sort if inputs.comments is not None else "",
             "comment_threads": threads,
             "poster_url": inputs.poster_url,
             "playable": inputs.playable,
@@ -114,6 +135,9 @@ def _render_shell(inputs: WatchInputs) -> str:
             "view_url": SafeString(VIEW_URL_PLACEHOLDER),
             "csrf_token": CSRF_PLACEHOLDER,
             "comment_token": COMMENT_TOKEN_PLACEHOLDER,
+            # Anonymous: Comment and Report log in first and come back to them.
+            "comment_login_url": comment_login_url(video.video_id),
+            "report_login_url": report_login_url("video", video.video_id),
         },
     )
 
@@ -131,6 +155,8 @@ def _like_button(inputs: WatchInputs, variants: dict) -> str:
                 "video_id": inputs.video.video_id,
                 "liked": liked,
                 "like_count": inputs.video.like_count,
+                # An anonymous click: log in, come back, and the like is done.
+                "login_url": like_login_url(inputs.video.video_id),
                 "csrf_token": CSRF_PLACEHOLDER,
             },
         ),
@@ -147,7 +173,7 @@ def _subscribe_area(request, inputs: WatchInputs, variants: dict) -> str:
         count = channel.subscriber_count
         return format_html(
             '<span class="subscriber-count">{} subscriber{}</span>',
-            count,
+            compact(count),
             "" if count == 1 else "s",
         )
     notify = subscription.notify if subscription else None
@@ -163,6 +189,9 @@ def _subscribe_area(request, inputs: WatchInputs, variants: dict) -> str:
                 "notify": notify,
                 "subscriber_count": channel.subscriber_count,
                 "back": reverse("watch", args=[inputs.video.video_id]),
+                "login_url": subscribe_login_url(
+                    channel.channel_id, reverse("watch", args=[inputs.video.video_id])
+                ),
                 "csrf_token": CSRF_PLACEHOLDER,
             },
         ),

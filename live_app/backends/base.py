@@ -61,6 +61,13 @@ class LiveBackend(ABC):
         """Stop any stream and make the channel's key useless (a banned owner's)."""
 
     @abstractmethod
+    def stop_stream(self, *, channel: LiveChannel, stream_id: str) -> None:
+        """Disconnect the publisher streaming to the channel for the session
+        ``stream_id`` (the owner's "End stream"), so that it cannot carry on with the same
+        key: encoders reconnect on their own. The stream then ends as any stream does
+        (its recording becomes the replay). A channel nobody streams to is not an error."""
+
+    @abstractmethod
     def delete_channel(self, *, channel: LiveChannel) -> None:
         """Remove the channel; deleting one that is already gone is not an error."""
 

@@ -201,6 +201,21 @@ class IvsBackend(LiveBackend):
         if channel.stream_key_arn:
             self._delete_stream_key(channel.stream_key_arn)
 
+    def stop_stream(self, *, channel: LiveChannel, stream_id: str) -> None:
+        """DeleteStreamKey, then StopStream: IVS advises revoking the key first, since
+        encoders reconnect a dropped stream on their own. The next go-live on the channel
+        makes a new key (``renew_stream_key`` tolerates this one being gone)."""
+        if not channel.channel_arn:
+            return
+        if channel.stream_key_arn:
+            self._delete_stream_key(channel.stream_key_arn)
+        self._call(
+            "stop the stream",
+            "stop_stream",
+            tolerate="ChannelNotBroadcasting",
+            channelArn=channel.channel_arn,
+        )
+
     def delete_channel(self, *, channel: LiveChannel) -> None:
         if not channel.channel_arn:
             return

@@ -6,6 +6,7 @@ import time
 from django.conf import settings
 from django.urls import reverse
 
+from live_app import ingest_control
 from live_app.backends.base import FoundRecording, LiveBackend, LiveChannel
 from videoplatform import storage
 
@@ -46,6 +47,11 @@ class LocalBackend(LiveBackend):
         # The local ingest asks the app for every publish (on_publish): a key whose claim
         # is gone, or whose session has ended, is refused there. Nothing to do here.
         return None
+
+    def stop_stream(self, *, channel: LiveChannel, stream_id: str) -> None:
+        # The ingest drops the publisher; a reconnecting encoder is then refused at
+        # on_publish, because the session has ended.
+        ingest_control.request_stop(stream_id, callback_port=settings.LIVE_CALLBACK_PORT)
 
     def delete_channel(self, *, channel: LiveChannel) -> None:
         return None

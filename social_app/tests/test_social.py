@@ -769,7 +769,9 @@ class TestSubscriptionFeed:
             assert "Scan" not in calls
             counts.append(len(calls))
         assert counts[0] == counts[1], counts
-        assert counts[0] <= 4, counts
+        # Session, user, feed, videos, and the cards' channels this process does not
+        # remember yet (one BatchGetItem).
+        assert counts[0] <= 5, counts
 
     def test_signed_out_redirects(self, client):
         """The feed is for signed-in users."""

@@ -1,4 +1,5 @@
-// Watch page: hls.js plays the HLS playlists; a menu picks the quality.
+// Watch page: hls.js plays the HLS playlists; Plyr (player_ui.js) draws the one control
+// bar, its Settings menu picking the quality (Auto or one of hls.js's levels).
 //
 // What lets the browser read the segments expires: signed URLs in the playlists, or (in
 // production) the CDN cookies, which the page renews while it is open. hls.js never
@@ -9,7 +10,6 @@
   const container = document.getElementById("player");
   if (!container) return;
   const video = document.getElementById("video");
-  const quality = document.getElementById("quality");
   const src = container.dataset.src;
   // Signed-cookie mode: playlists and segments come from the CDN with the cookies.
   const refreshUrl = container.dataset.refreshUrl || "";
@@ -47,6 +47,18 @@
     });
   }
 
+  // Once per page: Plyr around the <video>, exposed for tests as window.videoPlayerUi.
+  function startUi(levels, setLevel) {
+    if (window.videoPlayerUi || !window.createPlayerUi) return;
+    window.videoPlayerUi = window.createPlayerUi(video, {
+      iconUrl: container.dataset.iconUrl,
+      label: container.dataset.playerLabel,
+      autoLabel: container.dataset.autoLabel,
+      levels: levels,
+      setLevel: setLevel,
+    });
+  }
+
   if (window.Hls && window.Hls.isSupported()) {
     const Hls = window.Hls;
     const config = { capLevelToPlayerSize: false };
@@ -58,23 +70,23 @@
     const hls = new Hls(config);
     window.videoPlayer = hls;
     hls.loadSource(src);
-    hls.attachMedia(video);
+    // What the viewer picked in the Quality menu (-1: Auto).
+    let chosenLevel = -1;
+    function setLevel(index) {
+      chosenLevel = index;
+      // Setting a level flushes what is buffered: only when it is a change.
+      if (index === -1 ? hls.autoLevelEnabled : hls.manualLevel === index) return;
+      hls.currentLevel = index;
+    }
+    // The Quality menu is built with the controls, so they wait for the levels, and
+    // hls.js waits for the controls: Plyr moves the <video> into its wrapper, and a
+    // video moved after hls.js gave it its MediaSource loads it again (a revoked blob:
+    // URL, a media error). A reload parses the manifest again: the controls stay, and
+    // so does the viewer's choice (loading a manifest puts hls.js back on Auto).
     hls.on(Hls.Events.MANIFEST_PARSED, function (_event, data) {
-      quality.innerHTML = "";
-      const auto = document.createElement("option");
-      auto.value = "-1";
-      auto.textContent = "Auto";
-      quality.appendChild(auto);
-      data.levels.forEach(function (level, index) {
-        const option = document.createElement("option");
-        option.value = String(index);
-        option.textContent = level.height + "p";
-        quality.appendChild(option);
-      });
-      quality.disabled = false;
-    });
-    quality.addEventListener("change", function () {
-      hls.currentLevel = Number(quality.value);
+      if (!window.videoPlayerUi) startUi(data.levels, setLevel);
+      else if (chosenLevel !== -1) hls.currentLevel = chosenLevel;
+      if (!hls.media) hls.attachMedia(video);
     });
 
     let reloadedAt = 0;
@@ -103,8 +115,14 @@
       if (network && (refused || data.fatal) && reloadSource()) return;
       if (data.fatal && network) hls.startLoad();
       else if (data.fatal && data.type === Hls.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();
+      // No manifest yet and no way on: controls without a Quality menu, not none at all.
+      if (data.fatal && !hls.media) {
+        startUi([], null);
+        hls.attachMedia(video);
+      }
     });
   } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
     video.src = src; // Safari plays HLS natively (with the CDN cookies in production)
+    startUi([], null); // and picks the quality itself
   }
 })();

@@ -4,9 +4,9 @@ document.addEventListener("submit", function (event) {
   if (message && !window.confirm(message)) event.preventDefault();
 });
 
-// The header menu is a popover the browser opens and closes without help; here its button
-// says whether it is open (aria-expanded), and an open menu closes when the window grows
-// past the breakpoint in site.css, where the navigation is a plain row again.
+// The navigation drawer is a popover the browser opens and closes without help; here its
+// button says whether it is open (aria-expanded), and an open drawer closes when the
+// window grows past the breakpoint in site.css, where the navigation is a column again.
 (function () {
   const menu = document.getElementById("site-nav");
   const button = document.querySelector('[popovertarget="site-nav"]');
@@ -15,8 +15,50 @@ document.addEventListener("submit", function (event) {
   const sync = () => button.setAttribute("aria-expanded", isOpen() ? "true" : "false");
   menu.addEventListener("toggle", sync);
   sync();
-  const desktop = window.matchMedia("(min-width: 900px)");
+  const desktop = window.matchMedia("(min-width: 1100px)");
   desktop.addEventListener("change", function () {
     if (desktop.matches && isOpen()) menu.hidePopover();
   });
+})();
+
+// The account menu (a <details>) closes on Escape and on a click elsewhere.
+(function () {
+  const menu = document.querySelector(".account-menu");
+  if (!menu) return;
+  document.addEventListener("click", function (event) {
+    if (menu.open && !menu.contains(event.target)) menu.open = false;
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && menu.open) {
+      menu.open = false;
+      menu.querySelector("summary").focus();
+    }
+  });
+})();
+
+// Toasts: each message can be dismissed, and goes by itself after a while unless it is an
+// error or the pointer is over it.
+(function () {
+  const TOAST_MS = 6000;
+  function dismiss(toast) {
+    toast.classList.add("leaving");
+    window.setTimeout(function () { toast.remove(); }, 400);
+  }
+  function arm(toast) {
+    if (toast.dataset.armed) return;
+    toast.dataset.armed = "1";
+    const close = toast.querySelector(".toast-close");
+    if (close) close.addEventListener("click", function () { dismiss(toast); });
+    if (toast.classList.contains("error")) return;
+    let timer = window.setTimeout(function () { dismiss(toast); }, TOAST_MS);
+    toast.addEventListener("mouseenter", function () { window.clearTimeout(timer); });
+    toast.addEventListener("mouseleave", function () {
+      timer = window.setTimeout(function () { dismiss(toast); }, TOAST_MS / 2);
+    });
+  }
+  function armAll(root) {
+    (root.querySelectorAll ? root : document).querySelectorAll(".toast").forEach(arm);
+  }
+  armAll(document);
+  document.addEventListener("htmx:load", function (event) { armAll(event.target); });
 })();

@@ -22,6 +22,15 @@
   let current = null;
   let cancelled = false;
 
+  // The texts shown here come from the form's data-t-* attributes (translated by the
+  // template); {name} in one is replaced by vars.name.
+  function t(key, vars) {
+    const text = form.dataset["t" + key.replace(/(^|-)([a-z])/g, function (_m, _d, c) { return c.toUpperCase(); })] || key;
+    return text.replace(/\{(\w+)\}/g, function (whole, name) {
+      return vars && Object.prototype.hasOwnProperty.call(vars, name) ? String(vars[name]) : whole;
+    });
+  }
+
   function csrfToken() {
     return form.querySelector("input[name=csrfmiddlewaretoken]").value;
   }
@@ -42,11 +51,11 @@
       headers: { "X-CSRFToken": csrfToken() },
       credentials: "same-origin",
     }).catch(function () {
-      throw Object.assign(new Error("The connection to the site failed."), { retriable: true });
+      throw Object.assign(new Error(t("connection-failed")), { retriable: true });
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (json) {
         if (!response.ok) {
-          const message = json.error || "Something went wrong (" + response.status + ").";
+          const message = json.error || t("server-error", { status: response.status });
           throw Object.assign(new Error(message), {
             retriable: response.status >= 500,
             fields: fieldMessages(json),
@@ -149,19 +158,61 @@
     autoTitle = title;
   });
 
+  // --- Drag and drop -----------------------------------------------------------------
+
+  // A file dropped on the box is put in the file input, as if chosen: the same "change"
+  // fills the title. A file dropped next to the box does nothing (rather than the
+  // browser leaving the page to show it).
+  const dropZone = document.getElementById("drop-zone");
+
+  function carriesFiles(event) {
+    return event.dataTransfer && Array.prototype.indexOf.call(event.dataTransfer.types, "Files") !== -1;
+  }
+
+  if (dropZone) {
+    ["dragenter", "dragover"].forEach(function (name) {
+      dropZone.addEventListener(name, function (event) {
+        if (!carriesFiles(event) || fileInput.disabled) return;
+        event.preventDefault();
+        event.dataTransfer.dropEffect = "copy";
+        dropZone.classList.add("dragover");
+      });
+    });
+    dropZone.addEventListener("dragleave", function (event) {
+      if (!dropZone.contains(event.relatedTarget)) dropZone.classList.remove("dragover");
+    });
+    dropZone.addEventListener("drop", function (event) {
+      dropZone.classList.remove("dragover");
+      if (!carriesFiles(event) || fileInput.disabled) return;
+      event.preventDefault();
+      const file = event.dataTransfer.files[0];
+      if (!file) return;
+      const chosen = new DataTransfer();
+      chosen.items.add(file); // one file, whatever number was dropped
+      fileInput.files = chosen.files;
+      fileInput.dispatchEvent(new Event("change", { bubbles: true }));
+      fileInput.focus();
+    });
+    ["dragover", "drop"].forEach(function (name) {
+      window.addEventListener(name, function (event) {
+        if (carriesFiles(event) && !dropZone.contains(event.target)) event.preventDefault();
+      });
+    });
+  }
+
   function showProgress(sent, total) {
     const p = total ? Math.floor((100 * sent) / total) : 0;
     bar.value = p;
     percent.textContent = p + "%";
-    bytes.textContent = humanBytes(sent) + " of " + humanBytes(total);
+    bytes.textContent = t("bytes-of", { sent: humanBytes(sent), total: humanBytes(total) });
   }
 
   function storageError(xhr) {
     const text = xhr.responseText || "";
-    if (/EntityTooLarge/.test(text)) return "The file is too big for the upload limit.";
-    if (/expired/i.test(text)) return "The upload link expired. Please start again.";
-    if (xhr.status === 0) return "Storage is unavailable right now. Please try again later.";
-    return "Storage refused the file (" + xhr.status + ").";
+    if (/EntityTooLarge/.test(text)) return t("storage-too-big");
+    if (/expired/i.test(text)) return t("link-expired");
+    if (xhr.status === 0) return t("storage-down");
+    return t("storage-refused", { status: xhr.status });
   }
 
   // One request to storage, tracked so Cancel can abort it. Resolves with the xhr
@@ -177,7 +228,7 @@
       xhr.onerror = function () {
         reject(Object.assign(new Error(storageError(xhr)), { retriable: true }));
       };
-      xhr.onabort = function () { reject(new Error("Upload cancelled.")); };
+      xhr.onabort = function () { reject(new Error(t("cancelled"))); };
       xhr.send(body);
     });
   }
@@ -256,7 +307,7 @@
     }
 
     function sendPart(n, attempt) {
-      if (cancelled || stopped) return Promise.reject(new Error("Upload cancelled."));
+      if (cancelled || stopped) return Promise.reject(new Error(t("cancelled")));
       const blob = file.slice((n - 1) * plan.part_bytes, (n - 1) * plan.part_bytes + size(n));
       return urlFor(n)
         .then(function (url) {
@@ -276,16 +327,16 @@
           report();
           if (cancelled || stopped || !error.retriable) throw error;
           if (!navigator.onLine) {
-            state.textContent = "You are offline. The upload goes on when the connection is back.";
+            state.textContent = t("offline");
             return whenOnline(function () { return cancelled || stopped; }).then(function () {
-              state.textContent = "Uploading…";
+              state.textContent = t("uploading");
               return sendPart(n, attempt);
             });
           }
           if (attempt >= PART_ATTEMPTS) throw error;
-          state.textContent = "Connection trouble: sending part " + n + " again…";
+          state.textContent = t("part-again", { n: n });
           return wait(Math.min(8000, 500 * Math.pow(2, attempt))).then(function () {
-            state.textContent = "Uploading…";
+            state.textContent = t("uploading");
             return sendPart(n, attempt + 1);
           });
         });
@@ -304,7 +355,7 @@
       stopped = true;
       requests.forEach(function (xhr) { xhr.abort(); });
       if (error.retriable) {
-        throw new Error(error.message + " The parts sent so far are kept: choose the same file again to resume.");
+        throw new Error(error.message + " " + t("parts-kept"));
       }
       throw error;
     });
@@ -336,9 +387,9 @@
     clearFieldErrors();
     const file = fileInput.files[0];
     const fileError = function (message) { showError(message, { file: [message] }); };
-    if (!file) { fileError("Choose a video file."); return; }
-    if (file.size === 0) { fileError("The file is empty."); return; }
-    if (file.size > maxBytes) { fileError("The file is too big: the limit is " + humanBytes(maxBytes) + "."); return; }
+    if (!file) { fileError(t("choose-file")); return; }
+    if (file.size === 0) { fileError(t("file-empty")); return; }
+    if (file.size > maxBytes) { fileError(t("file-too-big", { limit: humanBytes(maxBytes) })); return; }
     form.querySelector("button[type=submit]").disabled = true;
     cancelled = false;
     let resumed = false;
@@ -353,18 +404,18 @@
         panel.hidden = false;
         cancelButton.disabled = false;
         document.getElementById("upload-name").textContent = file.name;
-        state.textContent = resumed ? "Resuming the earlier upload of this file…" : "Uploading…";
+        state.textContent = resumed ? t("resuming") : t("uploading");
         const sending = current.multipart ? sendParts(current, file, upload.stored) : sendFile(current.upload, file);
         return sending.then(function () { return current; });
       })
       .then(function (created) {
-        state.textContent = "Checking the upload…";
+        state.textContent = t("checking");
         cancelButton.disabled = true;
         return appPost(created.complete_url, new FormData());
       })
       .then(function (done) {
         forget(file);
-        state.textContent = "Uploaded. Processing has started.";
+        state.textContent = t("uploaded");
         window.location.href = done.studio_url;
       })
       .catch(function (error) {

@@ -35,7 +35,9 @@ class TestChannelFlow:
         page.get_by_role("button", name="Create my account").click()
         page.wait_for_url(f"{live_server_url}/")
         expect(page.get_by_text("Welcome, Browser Creator!")).to_be_visible()
+        page.get_by_label("Account: Browser Creator").click()
         expect(page.get_by_role("button", name="Log out")).to_be_visible()
+        page.keyboard.press("Escape")
 
         page.get_by_role("link", name="Studio", exact=True).click()
         expect(page.get_by_role("heading", name="Studio", exact=True)).to_be_visible()

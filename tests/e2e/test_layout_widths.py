@@ -1,7 +1,7 @@
 """Every kind of page fits a 360 px phone and a 1366 px desktop without scrolling sideways,
 logged in and logged out, even with long unbroken titles, names, handles and links; on
-the phone the header collapses behind a menu button that reveals Log out, with or without
-JavaScript, and the bell keeps an accessible name."""
+the phone the navigation is a drawer behind a menu button and Log out sits in the account
+menu, with or without JavaScript; the bell keeps an accessible name."""
 
 import re
 import secrets
@@ -166,9 +166,9 @@ def test_page_fits_phone_and_desktop(viewers, scene, viewer, name):
 
 
 class TestHeader:
-    def test_phone_menu_reveals_log_out_and_the_bell_is_named(self, viewers, scene):
-        """At 360 px the navigation waits behind a Menu button that says whether it is
-        open; opening it shows Log out inside the window; the bell is named."""
+    def test_phone_drawer_and_account_menu_and_the_bell_is_named(self, viewers, scene):
+        """At 360 px the navigation waits in a drawer behind a Menu button that says
+        whether it is open; Log out is in the account menu; the bell is named."""
         page = viewers["member"]
         page.set_viewport_size(PHONE)
         page.goto(scene["urls"]["home"])
@@ -176,46 +176,64 @@ class TestHeader:
         bell = page.get_by_role("link", name=re.compile("notifications", re.IGNORECASE))
         expect(bell).to_be_visible()
         assert page.locator("#bell svg[aria-hidden=true]").count() == 1
-        log_out = page.get_by_role("button", name="Log out")
+        subscriptions = page.locator("#site-nav").get_by_role("link", name="Subscriptions")
         menu = page.get_by_role("button", name="Menu")
-        expect(log_out).to_be_hidden()
+        expect(subscriptions).to_be_hidden()
         expect(menu).to_have_attribute("aria-expanded", "false")
         controlled = menu.get_attribute("aria-controls")
         assert controlled and page.locator(f"#{controlled}").count() == 1
 
         menu.click()
         expect(menu).to_have_attribute("aria-expanded", "true")
+        expect(subscriptions).to_be_visible()
+        box = subscriptions.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+        assert overflow(page) == ""
+        page.keyboard.press("Escape")
+        expect(menu).to_have_attribute("aria-expanded", "false")
+        expect(subscriptions).to_be_hidden()
+
+        log_out = page.get_by_role("button", name="Log out")
+        expect(log_out).to_be_hidden()
+        page.locator(".account-menu summary").click()
         expect(log_out).to_be_visible()
         box = log_out.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
-        assert overflow(page) == ""
-
-        menu.click()
-        expect(menu).to_have_attribute("aria-expanded", "false")
+        page.keyboard.press("Escape")
         expect(log_out).to_be_hidden()
 
-    def test_desktop_header_is_one_row_without_a_menu_button(self, viewers, scene):
-        """At 1366 px every link and Log out sit in one row and there is no Menu button."""
+    def test_desktop_header_is_one_row_and_the_navigation_is_a_column(self, viewers, scene):
+        """At 1366 px the header is one row without a Menu button, and the navigation
+        stands on the left of the page."""
         page = viewers["member"]
         page.set_viewport_size(DESKTOP)
         page.goto(scene["urls"]["home"])
         settled(page, signed_in=True)
         expect(page.get_by_role("button", name="Menu")).to_be_hidden()
-        items = page.locator("header").locator("a:visible, button:visible")
+        items = page.locator("header").locator("a:visible, summary:visible")
         boxes = [items.nth(i).bounding_box() for i in range(items.count())]
         middles = [box["y"] + box["height"] / 2 for box in boxes]
-        assert len(boxes) >= 8 and max(middles) - min(middles) < 8, boxes
-        expect(page.get_by_role("button", name="Log out")).to_be_visible()
+        assert len(boxes) >= 4 and max(middles) - min(middles) < 8, boxes
+        nav = page.locator("#site-nav")
+        expect(nav.get_by_role("link", name="Subscriptions")).to_be_visible()
+        nav_box, main_box = nav.bounding_box(), page.locator("main").bounding_box()
+        assert nav_box["x"] + nav_box["width"] <= main_box["x"] + 1, (nav_box, main_box)
 
-    def test_phone_menu_works_without_javascript(self, browser, scene, live_server_url):
-        """With JavaScript off the Menu button still opens the navigation."""
+    def test_phone_menus_work_without_javascript(self, browser, scene, live_server_url):
+        """With JavaScript off the Menu button still opens the drawer and the account
+        menu still opens to Log out."""
         page = browser.new_context(java_script_enabled=False, viewport=PHONE).new_page()
         try:
             log_in(page, live_server_url, scene["member"])
+            subscriptions = page.locator("#site-nav").get_by_role("link", name="Subscriptions")
+            expect(subscriptions).to_be_hidden()
+            page.get_by_role("button", name="Menu").click()
+            expect(subscriptions).to_be_visible()
+            assert overflow(page) == ""
+            page.get_by_role("button", name="Menu").click()
             log_out = page.get_by_role("button", name="Log out")
             expect(log_out).to_be_hidden()
-            page.get_by_role("button", name="Menu").click()
+            page.locator(".account-menu summary").click()
             expect(log_out).to_be_visible()
-            assert overflow(page) == ""
         finally:
             page.context.close()

@@ -46,5 +46,13 @@ def test_upload_process_and_play(page, live_server_url, running_worker, sample_7
     )
     levels = page.evaluate("window.videoPlayer.levels.map(l => l.height)")
     assert sorted(levels) == [360, 480, 720]
-    options = page.locator("#quality option").all_inner_texts()
-    assert {"720p", "480p", "360p"} <= set(options)
+    # The player's Settings > Quality menu offers each height hls.js found.
+    settings = page.locator(".plyr__controls .plyr__menu > button[data-plyr='settings']")
+    settings.hover()  # shows the control bar, which Plyr hides while playing
+    page.wait_for_function("() => !document.querySelector('.plyr--hide-controls')")
+    settings.click()
+    page.get_by_role("menuitem", name="Quality").click()
+    items = page.locator("[data-plyr='quality'][role='menuitemradio']")
+    items.first.wait_for()
+    labels = [text.split("\n")[0].strip() for text in items.all_inner_texts()]
+    assert labels == ["Auto", "720p", "480p", "360p"], labels

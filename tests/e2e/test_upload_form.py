@@ -85,3 +85,36 @@ class TestUploadForm:
             page.get_by_role("button", name="Upload video").click()
         page.locator("#id_title_error").wait_for()
         assert page.locator("#id_title_error .error").count() == 1, "the old message stayed"
+
+
+DROP_FILE = """([zone, name]) => {
+  const data = new DataTransfer();
+  data.items.add(new File([new Uint8Array([0, 0, 0, 24])], name, {type: "video/mp4"}));
+  const fire = (type) => zone.dispatchEvent(
+    new DragEvent(type, {bubbles: true, cancelable: true, dataTransfer: data}));
+  fire("dragenter");
+  const notHandled = fire("dragover");  // false once the page takes the drop
+  const highlighted = zone.classList.contains("dragover");
+  fire("drop");
+  return {notHandled, highlighted, after: zone.classList.contains("dragover")};
+}"""
+
+
+class TestDropZone:
+    def test_a_dropped_file_is_chosen_and_names_the_title(self, upload_page):
+        """Dropping a file on the box highlights it while over it, puts the file in the
+        file input and fills the title from its name, as choosing it would."""
+        page = upload_page
+        zone = page.locator("#drop-zone")
+        assert "Drag a video here or choose a file" in zone.inner_text()
+
+        result = zone.evaluate(
+            "(zone, name) => (" + DROP_FILE + ")([zone, name])", "Beach_day-2024.mp4"
+        )
+
+        assert result == {"notHandled": False, "highlighted": True, "after": False}
+        assert page.get_by_label("Video file").evaluate("el => el.files[0].name") == (
+            "Beach_day-2024.mp4"
+        )
+        assert page.get_by_label("Title").input_value() == "Beach day 2024"
+        assert page.get_by_role("button", name="Upload video").is_enabled()

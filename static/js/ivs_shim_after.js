@@ -1,2 +1,0 @@
-window.IVSPlayerModule = window.module.exports;
-delete window.module;
