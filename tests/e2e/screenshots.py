@@ -9,25 +9,17 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.browser_helpers import log_in
-from tests.e2e.test_layout_widths import DESKTOP, scene  # noqa: F401 - a fixture
+from tests.e2e.test_layout_widths import (  # noqa: F401 - scene is a fixture
+    ANONYMOUS_PAGES,
+    DESKTOP,
+    MEMBER_PAGES,
+    scene,
+)
 
 PHONE = {"width": 390, "height": 844}
 SIZES = {"desktop": DESKTOP, "phone": PHONE}
-ANONYMOUS = ("home", "watch", "channel", "login", "signup", "not_found")
-MEMBER = (
-    "home",
-    "watch",
-    "channel",
-    "studio",
-    "studio_videos",
-    "upload",
-    "studio_live",
-    "notifications",
-    "subscriptions",
-    "liked",
-    "moderation",
-    "report",
-)
+ANONYMOUS = tuple(p for p in ANONYMOUS_PAGES if p != "not_found") + ("not_found",)
+MEMBER = tuple(p for p in MEMBER_PAGES if p != "not_found")
 
 
 def _out_dir() -> Path:

@@ -5,6 +5,7 @@ menu, with or without JavaScript; the bell keeps an accessible name."""
 
 import re
 import secrets
+from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import expect
@@ -26,7 +27,7 @@ DESKTOP = {"width": 1366, "height": 850}
 # One word with no place to break, wider than a phone at any heading size.
 LONG_WORD = "Supercalifragilisticexpialidocious"
 
-ANONYMOUS_PAGES = ("home", "watch", "channel", "login", "signup", "not_found")
+ANONYMOUS_PAGES = ("home", "watch", "channel", "live", "login", "signup", "not_found")
 MEMBER_PAGES = (
     "home",
     "watch",
@@ -40,6 +41,14 @@ MEMBER_PAGES = (
     "liked",
     "moderation",
     "report",
+    "live",
+    "studio_live_session",
+    "video_edit",
+    "channel_edit",
+    "channel_create",
+    "moderation_target",
+    "moderation_user",
+    "moderation_audit",
     "not_found",
 )
 
@@ -81,8 +90,10 @@ def scene(live_server_url):
     member = make_user(display_name=f"Member {LONG_WORD}")
     user_set_role(user=member, role=Role.MODERATOR, granted=True)
     own_channel = make_channel(owner=member, name=f"Own {LONG_WORD}")
-    make_ready_video(owner=member, channel=own_channel, title=f"Own {LONG_WORD}{LONG_WORD}")
-    live_session_create(
+    own_video = make_ready_video(
+        owner=member, channel=own_channel, title=f"Own {LONG_WORD}{LONG_WORD}"
+    )
+    session = live_session_create(
         actor=member, channel_id=own_channel.channel_id, title=f"Live {LONG_WORD}{LONG_WORD}"
     )
     subscription_set(user=member, channel_id=channel.channel_id, subscribed=True)
@@ -116,6 +127,14 @@ def scene(live_server_url):
         "liked": "/feed/liked/",
         "moderation": "/moderation/",
         "report": f"/report/?type=video&id={video.video_id}",
+        "live": f"/live/{session.stream_id}/",
+        "studio_live_session": f"/studio/live/{session.stream_id}/",
+        "video_edit": f"/studio/videos/{own_video.video_id}/edit/",
+        "channel_edit": f"/studio/channels/{own_channel.channel_id}/edit/",
+        "channel_create": "/studio/channels/new/",
+        "moderation_target": f"/moderation/targets/{quote('video#' + video.video_id)}/",
+        "moderation_user": f"/moderation/users/{creator.user_id}/",
+        "moderation_audit": "/moderation/audit/",
         "not_found": f"/no-such-page/{LONG_WORD}{LONG_WORD}/",
     }
     return {"member": member, "urls": {k: live_server_url + p for k, p in paths.items()}}
