@@ -40,7 +40,7 @@ locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po
 
 # After changing user-facing text: collect the strings into the .po files to translate.
 messages: $(INSTALLED)
-	$(BIN)/python manage.py makemessages --locale vi --ignore '.venv/*' --ignore 'cdk.out/*' --ignore 'deploy/*' --ignore '.local/*' --ignore 'bench/*'
+	$(BIN)/python manage.py makemessages --locale vi --ignore '.venv/*' --ignore 'cdk.out/*' --ignore 'deploy/*' --ignore '.local/*' --ignore 'bench/*' --ignore 'tests/*' --ignore '*/tests/*' --ignore '.data/*'
 
 tools:
 	@scripts/check_tools.sh

@@ -1,5 +1,5 @@
 // The one control bar of every player on the site: Plyr around a <video> that hls.js
-// (or, live on AWS, the IVS player) feeds. Plyr only draws controls; the page's own
+// feeds. Plyr only draws controls; the page's own
 // script keeps the streaming library and hands the quality choices over here.
 //
 // Nothing comes from Plyr's CDN: the icons are our vendored plyr.svg (data-icon-url,
@@ -29,6 +29,15 @@
       },
       true
     );
+  }
+
+  function pageLabels() {
+    const element = document.getElementById("player-labels");
+    try {
+      return element ? JSON.parse(element.textContent) : {};
+    } catch (error) {
+      return {};
+    }
   }
 
   // Plyr's quality values are heights; Auto is AUTO_LEVEL. Returns the menu's values
@@ -69,7 +78,8 @@
       tooltips: { controls: true, seek: true },
       // Tracks hls.js adds later (subtitles) show up in the captions menu.
       captions: { active: false, language: "auto", update: true },
-      i18n: { qualityLabel: { [AUTO_LEVEL]: options.autoLabel || "Auto" } },
+      // The controls' names in the page's language ({% player_labels %}), else Plyr's.
+      i18n: Object.assign(pageLabels(), { qualityLabel: { [AUTO_LEVEL]: options.autoLabel || "Auto" } }),
       // Plyr remembers volume, speed and quality in localStorage. Not for live: it plays
       // on arrival, which browsers allow only muted, and a remembered volume unmutes it.
       storage: { enabled: !options.live, key: "plyr" },

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from django import template
 from django.contrib.staticfiles import finders
-from django.utils.html import escape
+from django.utils.html import escape, json_script
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 
@@ -111,3 +111,43 @@ def here(request) -> str:
         query.pop(name, None)
     encoded = query.urlencode()
     return request.path + (f"?{encoded}" if encoded else "")
+
+
+def _player_labels() -> dict:
+    """The player's control names (Plyr's ``i18n`` keys) in the page's language."""
+    return {
+        "restart": gettext("Restart"),
+        "rewind": gettext("Rewind {seektime}s"),
+        "play": gettext("Play"),
+        "pause": gettext("Pause"),
+        "fastForward": gettext("Forward {seektime}s"),
+        "seek": gettext("Seek"),
+        "seekLabel": gettext("{currentTime} of {duration}"),
+        "played": gettext("Played"),
+        "buffered": gettext("Buffered"),
+        "currentTime": gettext("Current time"),
+        "duration": gettext("Duration"),
+        "volume": gettext("Volume"),
+        "mute": gettext("Mute"),
+        "unmute": gettext("Unmute"),
+        "enableCaptions": gettext("Turn captions on"),
+        "disableCaptions": gettext("Turn captions off"),
+        "enterFullscreen": gettext("Full screen"),
+        "exitFullscreen": gettext("Exit full screen"),
+        "captions": gettext("Captions"),
+        "settings": gettext("Settings"),
+        "pip": gettext("Picture in picture"),
+        "menuBack": gettext("Back to the previous menu"),
+        "speed": gettext("Speed"),
+        "normal": gettext("Normal"),
+        "quality": gettext("Quality"),
+        "disabled": gettext("Off"),
+        "enabled": gettext("On"),
+    }
+
+
+@register.simple_tag
+def player_labels() -> str:
+    """``<script type="application/json" id="player-labels">``: data, not code, so the
+    CSP lets it be; player_ui.js reads it."""
+    return json_script(_player_labels(), "player-labels")

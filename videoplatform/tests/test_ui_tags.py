@@ -80,3 +80,19 @@ def test_duration(seconds, text):
 )
 def test_compact(count, text):
     assert compact(count) == text
+
+
+def test_player_labels_are_data_in_the_page_language():
+    import json
+
+    from django.utils import translation
+
+    from videoplatform.templatetags.ui import player_labels
+
+    html = player_labels()
+    assert html.startswith('<script id="player-labels" type="application/json">')
+    labels = json.loads(html[html.index(">") + 1 : html.rindex("</script>")])
+    assert labels["play"] == "Play" and labels["quality"] == "Quality"
+    with translation.override("vi"):
+        vietnamese = player_labels()
+    assert "Play" not in vietnamese and "Ph\\u00e1t" in vietnamese
