@@ -11,8 +11,9 @@ from django.test import Client
 from channels_app.selectors import channel_get, user_get
 from conftest import make_channel, make_user
 from live_app import services as live_services
+from live_app.tests.events import stream_event
 from social_app.tests.factories import make_ready_video
-from videoplatform.events import handle_event, make_event
+from videoplatform.events import handle_event
 from videoplatform.tallies import channel_subject, tally_add
 from videoplatform.testing.requests import count_dynamodb_requests
 
@@ -26,15 +27,6 @@ def page_of(channel, tab=None, client=None) -> str:
 def current_tabs(html: str) -> list[str]:
     nav = re.search(r'<nav class="channel-tabs".*?</nav>', html, re.S).group(0)
     return re.findall(r'<a href="[^"]*\?tab=(\w+)" aria-current="page">', nav)
-
-
-def stream_event(session, name):
-    return make_event(
-        source="aws.ivs",
-        detail_type="IVS Stream State Change",
-        detail={"event_name": name, "channel_name": session.stream_id, "stream_id": "st-1"},
-        resources=[session.channel_arn],
-    )
 
 
 def test_tabs_are_links_and_videos_is_the_default():

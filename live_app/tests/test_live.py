@@ -17,6 +17,7 @@ from live_app import services
 from live_app.ingest import IngestServer, callback_body_length, callback_handler_for
 from live_app.models import LiveStatus
 from live_app.selectors import session_get
+from live_app.tests.events import stream_event
 from live_app.tests.publisher import publisher_command
 from social_app.fanout import fanout_run_once
 from social_app.models import Notification, Subscription
@@ -30,15 +31,6 @@ from videos_app.models import Video, VideoStatus
 from videos_app.replays import replay_video_id
 from videos_app.selectors import video_get
 from videos_app.worker import TranscodeWorker
-
-
-def stream_event(session, name):
-    return make_event(
-        source="aws.ivs",
-        detail_type="IVS Stream State Change",
-        detail={"event_name": name, "channel_name": session.stream_id, "stream_id": "st-1"},
-        resources=[session.channel_arn],
-    )
 
 
 def recording_event(channel_arn, *, bucket, key, **detail):

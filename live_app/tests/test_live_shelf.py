@@ -13,18 +13,10 @@ from channels_app.selectors import channel_get
 from conftest import make_channel, make_user
 from live_app import services
 from live_app.selectors import sessions_live_now
-from videoplatform.events import handle_event, make_event
+from live_app.tests.events import stream_event
+from videoplatform.events import handle_event
 from videoplatform.pagination import Page
 from videoplatform.testing.requests import count_dynamodb_requests
-
-
-def stream_event(session, name):
-    return make_event(
-        source="aws.ivs",
-        detail_type="IVS Stream State Change",
-        detail={"event_name": name, "channel_name": session.stream_id, "stream_id": "st-1"},
-        resources=[session.channel_arn],
-    )
 
 
 def a_session(title="Cooking live", channel_name="Live Kitchen"):

@@ -1,6 +1,6 @@
 """Small helpers shared by the browser tests."""
 
-from conftest import STRONG_PASSWORD
+from conftest import STRONG_PASSWORD, make_channel, make_user
 
 
 def tracked_page(browser, *, timeout_ms: int = 15_000):
@@ -40,3 +40,24 @@ def log_in(page, base_url: str, user) -> None:
     page.get_by_label("Password").fill(STRONG_PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(f"{base_url}/")
+
+
+def transcoded_video(path: str, title: str, *, creator=None, channel=None):
+    """A video uploaded from ``path`` and transcoded by the real worker, ready to play
+    (by a new creator on a new channel unless given)."""
+    from videos_app.models import VideoStatus
+    from videos_app.selectors import video_get
+    from videos_app.tests.factories import make_uploaded_video
+    from videos_app.worker import TranscodeWorker
+
+    creator = creator or make_user()
+    channel = channel or make_channel(owner=creator)
+    video = make_uploaded_video(actor=creator, channel=channel, path=path, title=title)
+    worker = TranscodeWorker()
+    for _ in range(20):  # older leftovers in this session's queue may come first
+        if video_get(video.video_id, consistent=True).status == VideoStatus.READY:
+            break
+        assert worker.run_once(), "the uploaded video was not picked up"
+    video = video_get(video.video_id, consistent=True)
+    assert video.status == VideoStatus.READY, video.status_reason
+    return video

@@ -49,3 +49,21 @@ def running_worker():
     yield worker
     stop.set()
     thread.join(timeout=120)
+
+
+@pytest.fixture
+def ingest(tmp_path):
+    """The local live ingest on the ports the pages advertise (set per test session)."""
+    from django.conf import settings
+
+    from live_app.ingest import IngestServer
+
+    server = IngestServer(
+        rtmp_host=settings.LIVE_RTMP_HOST,
+        rtmp_port=settings.LIVE_RTMP_PORT,
+        callback_port=settings.LIVE_CALLBACK_PORT,
+        work_dir=tmp_path / "live",
+    )
+    server.start()
+    yield server
+    server.stop()

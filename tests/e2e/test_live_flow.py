@@ -1,28 +1,12 @@
 """Going live end to end in a real browser, with a real RTMP publisher and ingest."""
 
 import pytest
-from django.conf import settings
 
 from conftest import make_channel, make_user
-from live_app.ingest import IngestServer
 from live_app.tests.publisher import start_publisher
 from tests.e2e.browser_helpers import log_in
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def ingest(tmp_path):
-    """The local ingest on the ports the pages advertise (set per test session)."""
-    server = IngestServer(
-        rtmp_host=settings.LIVE_RTMP_HOST,
-        rtmp_port=settings.LIVE_RTMP_PORT,
-        callback_port=settings.LIVE_CALLBACK_PORT,
-        work_dir=tmp_path / "live",
-    )
-    server.start()
-    yield server
-    server.stop()
 
 
 def test_go_live_watch_end_and_replay(browser, live_server_url, ingest, running_worker):

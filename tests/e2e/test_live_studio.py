@@ -3,29 +3,13 @@ waiting for the encoder, the muted preview once the stream arrives, End stream (
 confirm) that stops the encoder; a viewer's live page has the channel's Subscribe."""
 
 import pytest
-from django.conf import settings
 
 from conftest import make_channel, make_user
 from live_app import services
-from live_app.ingest import IngestServer
 from live_app.tests.publisher import start_publisher
 from tests.e2e.browser_helpers import log_in, tracked_page
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def ingest(tmp_path):
-    """The local ingest on the ports the app knows (set per test session)."""
-    server = IngestServer(
-        rtmp_host=settings.LIVE_RTMP_HOST,
-        rtmp_port=settings.LIVE_RTMP_PORT,
-        callback_port=settings.LIVE_CALLBACK_PORT,
-        work_dir=tmp_path / "live",
-    )
-    server.start()
-    yield server
-    server.stop()
 
 
 def test_preview_then_end_stream(browser, live_server_url, ingest):

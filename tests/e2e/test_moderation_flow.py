@@ -9,12 +9,10 @@ from playwright.sync_api import expect
 from channels_app.accounts import user_set_role
 from channels_app.models import Role
 from conftest import STRONG_PASSWORD, make_channel, make_user
-from tests.e2e.browser_helpers import log_in, tracked_page
+from tests.e2e.browser_helpers import log_in, tracked_page, transcoded_video
 from videos_app.models import VideoStatus
 from videos_app.selectors import video_get
-from videos_app.tests.factories import make_uploaded_video
 from videos_app.tests.media_samples import make_sample
-from videos_app.worker import TranscodeWorker
 
 pytestmark = pytest.mark.browser
 
@@ -43,20 +41,6 @@ def sample_clip(tmp_path_factory):
     )
 
 
-def transcoded_video(*, creator, channel, path, title):
-    """Upload a real file and run the worker in process until the video is ready."""
-    video = make_uploaded_video(actor=creator, channel=channel, path=path, title=title)
-    worker = TranscodeWorker()
-    # Older leftovers in this session's queue may come first; each run_once takes one.
-    for _ in range(20):
-        if video_get(video.video_id, consistent=True).status == VideoStatus.READY:
-            break
-        assert worker.run_once(), "the uploaded video was not picked up"
-    video = video_get(video.video_id, consistent=True)
-    assert video.status == VideoStatus.READY, video.status_reason
-    return video
-
-
 def unexpected_problems(page, *, allowed: tuple[str, ...] = ()) -> list[str]:
     return [p for p in page.problems if not any(a in p for a in allowed)]
 
@@ -73,7 +57,7 @@ class TestModerationFlow:
         creator = make_user(display_name="Spammy Creator")
         channel = make_channel(owner=creator, name="Spam Channel")
         video = transcoded_video(
-            creator=creator, channel=channel, path=sample_clip, title="Totally legit video"
+            sample_clip, "Totally legit video", creator=creator, channel=channel
         )
         viewer = make_user(display_name="Careful Viewer")
         moderator = make_user(display_name="Mona Moderator")

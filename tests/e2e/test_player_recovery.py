@@ -6,12 +6,8 @@ import re
 
 import pytest
 
-from conftest import make_channel, make_user
-from videos_app.models import VideoStatus
-from videos_app.selectors import video_get
-from videos_app.tests.factories import make_uploaded_video
+from tests.e2e.browser_helpers import transcoded_video
 from videos_app.tests.media_samples import make_sample
-from videos_app.worker import TranscodeWorker
 
 pytestmark = pytest.mark.browser
 
@@ -23,25 +19,10 @@ def twelve_seconds(tmp_path_factory):
     )
 
 
-def ready_video(path: str):
-    creator = make_user()
-    video = make_uploaded_video(
-        actor=creator, channel=make_channel(owner=creator), path=path, title="Long enough"
-    )
-    worker = TranscodeWorker()
-    for _ in range(20):  # older leftovers in this session's queue may come first
-        if video_get(video.video_id, consistent=True).status == VideoStatus.READY:
-            break
-        assert worker.run_once(), "the uploaded video was not picked up"
-    video = video_get(video.video_id, consistent=True)
-    assert video.status == VideoStatus.READY, video.status_reason
-    return video
-
-
 def test_refused_segments_load_fresh_playlists_and_play_on(page, live_server_url, twelve_seconds):
     """Storage answers 403 for every segment after the first, as for expired URLs, until
     the player asks for the playlists again; then the video plays past the first segment."""
-    video = ready_video(twelve_seconds)
+    video = transcoded_video(twelve_seconds, "Long enough")
     masters = []
     page.on(
         "request",

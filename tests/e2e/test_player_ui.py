@@ -6,13 +6,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import make_channel, make_user
+from tests.e2e.browser_helpers import transcoded_video
 from videoplatform.security import media_origins
-from videos_app.models import VideoStatus
-from videos_app.selectors import video_get
-from videos_app.tests.factories import make_uploaded_video
 from videos_app.tests.media_samples import make_sample
-from videos_app.worker import TranscodeWorker
 
 pytestmark = pytest.mark.browser
 
@@ -35,18 +31,7 @@ def two_rung_video(tmp_path_factory):
         height=480,
         seconds=30,
     )
-    creator = make_user()
-    video = make_uploaded_video(
-        actor=creator, channel=make_channel(owner=creator), path=path, title="Player UI"
-    )
-    worker = TranscodeWorker()
-    for _ in range(20):  # older leftovers in this session's queue may come first
-        if video_get(video.video_id, consistent=True).status == VideoStatus.READY:
-            break
-        assert worker.run_once(), "the uploaded video was not picked up"
-    video = video_get(video.video_id, consistent=True)
-    assert video.status == VideoStatus.READY, video.status_reason
-    return video
+    return transcoded_video(path, "Player UI")
 
 
 def open_watch_page(page, live_server_url, video):
