@@ -7,6 +7,7 @@ request. Presigning a URL is not a call and is not counted.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -44,11 +45,15 @@ class AwsCalls:
 
 @contextmanager
 def count_aws_requests():
-    """Yields an AwsCalls that collects every botocore API call made while the block runs."""
+    """Yields an AwsCalls that collects every botocore API call this thread makes while
+    the block runs (a page view through the test client runs in the caller's thread; a
+    live server's other threads serving someone else are not this page)."""
     counted = AwsCalls()
+    caller = threading.get_ident()
 
     def record(client, operation_name):
-        counted.calls.append((client.meta.service_model.service_name, operation_name))
+        if threading.get_ident() == caller:
+            counted.calls.append((client.meta.service_model.service_name, operation_name))
 
     with recording_aws_calls(record):
         yield counted

@@ -123,6 +123,17 @@ class TestAwsCounter:
         assert calls.as_dict() == {"s3": 1, "dynamodb": 1}
         assert calls.describe() == "2 (dynamodb: ListTables; s3: ListBuckets)"
 
+    def test_counts_only_the_calling_thread(self):
+        """A request another thread makes meanwhile (a live server's) is not counted."""
+        import threading
+
+        with count_aws_requests() as calls:
+            other = threading.Thread(target=lambda: s3_client().list_buckets())
+            other.start()
+            other.join()
+            dynamodb_client().list_tables(Limit=1)
+        assert calls.calls == [("dynamodb", "ListTables")]
+
     def test_the_bare_view_makes_no_request(self, client):
         """The yardstick is served through the whole middleware stack and touches nothing."""
         with override_settings(ROOT_URLCONF="bench.web_urls"):
