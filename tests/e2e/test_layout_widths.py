@@ -14,6 +14,7 @@ from channels_app.accounts import user_set_role
 from channels_app.models import Role
 from conftest import make_channel, make_user
 from live_app.services import live_session_create
+from social_app.moderation import report_dismiss
 from social_app.notifications import notification_create
 from social_app.reports import report_create
 from social_app.services import comment_post, like_set, subscription_set
@@ -105,6 +106,14 @@ def scene(live_server_url):
     )
     report_create(
         user=member, target_type="video", target_id=video.video_id, reason="spam", note=LONG_WORD
+    )
+    # A second video reported and dismissed: the audit log has a long row of its own.
+    dismissed = make_ready_video(owner=creator, channel=channel, title=f"Dismissed {LONG_WORD}")
+    report_create(
+        user=member, target_type="video", target_id=dismissed.video_id, reason="spam", note="x"
+    )
+    report_dismiss(
+        moderator=member, target_key=f"video#{dismissed.video_id}", reason=LONG_WORD * 2
     )
     notification_create(
         user_id=member.user_id,
