@@ -112,9 +112,7 @@ def scene(live_server_url):
     report_create(
         user=member, target_type="video", target_id=dismissed.video_id, reason="spam", note="x"
     )
-    report_dismiss(
-        moderator=member, target_key=f"video#{dismissed.video_id}", reason=LONG_WORD * 2
-    )
+    report_dismiss(moderator=member, target_key=f"video#{dismissed.video_id}", reason=LONG_WORD * 2)
     notification_create(
         user_id=member.user_id,
         kind="video",

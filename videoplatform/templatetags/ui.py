@@ -13,7 +13,7 @@ from django import template
 from django.contrib.staticfiles import finders
 from django.utils.html import escape, json_script
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 
 register = template.Library()
 
@@ -150,4 +150,10 @@ def _player_labels() -> dict:
 def player_labels() -> str:
     """``<script type="application/json" id="player-labels">``: data, not code, so the
     CSP lets it be; player_ui.js reads it."""
+    return _player_labels_script(get_language())
+
+
+@lru_cache(maxsize=16)
+def _player_labels_script(language: str) -> str:
+    """Once per language: the labels are the same for every page."""
     return json_script(_player_labels(), "player-labels")
