@@ -1,7 +1,9 @@
 """Likes, comments, subscriptions and notifications (PynamoDB models)."""
 
 import time
+from enum import StrEnum
 
+from django.utils.translation import gettext_lazy as _
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
@@ -193,6 +195,39 @@ class ReportOwnerIndex(GlobalSecondaryIndex):
 
     owner_user_id = UnicodeAttribute(hash_key=True)
     last_reported_at = NumberAttribute(range_key=True)
+
+
+class ReportStatus(StrEnum):
+    """A Report's status: the value is stored, ``label`` is what moderators read."""
+
+    OPEN = "open"
+    DISMISSED = "dismissed"
+    ACTIONED = "actioned"
+
+    @property
+    def label(self) -> str:
+        return str(_REPORT_STATUS_LABELS[self])
+
+
+_REPORT_STATUS_LABELS = {
+    ReportStatus.OPEN: _("Open"),
+    ReportStatus.DISMISSED: _("Dismissed"),
+    ReportStatus.ACTIONED: _("Action taken"),
+}
+
+
+class TargetStatus(StrEnum):
+    """A ReportTarget's status."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        return str(_TARGET_STATUS_LABELS[self])
+
+
+_TARGET_STATUS_LABELS = {TargetStatus.OPEN: _("Open"), TargetStatus.CLOSED: _("Closed")}
 
 
 @register

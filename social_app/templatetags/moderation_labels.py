@@ -4,21 +4,11 @@ stored values stay for code, queries and tests)."""
 from django import template
 from django.utils.translation import gettext_lazy as _
 
+from social_app.models import ReportStatus, TargetStatus
 from social_app.reports import REASONS
 
 register = template.Library()
 
-# A Report's status (social_app.models.Report.status).
-REPORT_STATUS_LABELS = {
-    "open": _("Open"),
-    "dismissed": _("Dismissed"),
-    "actioned": _("Action taken"),
-}
-# A ReportTarget's status (social_app.models.ReportTarget.status).
-TARGET_STATUS_LABELS = {
-    "open": _("Open"),
-    "closed": _("Closed"),
-}
 TARGET_TYPE_LABELS = {"video": _("Video"), "comment": _("Comment"), "channel": _("Channel")}
 
 
@@ -27,14 +17,21 @@ def _label(labels: dict, value) -> str:
     return labels.get(value, value.replace("_", " ").capitalize())
 
 
+def _enum_label(enum, value) -> str:
+    try:
+        return enum(str(value or "")).label
+    except ValueError:
+        return _label({}, value)
+
+
 @register.filter
 def report_status_label(value) -> str:
-    return _label(REPORT_STATUS_LABELS, value)
+    return _enum_label(ReportStatus, value)
 
 
 @register.filter
 def target_status_label(value) -> str:
-    return _label(TARGET_STATUS_LABELS, value)
+    return _enum_label(TargetStatus, value)
 
 
 @register.filter
