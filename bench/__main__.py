@@ -17,6 +17,7 @@ BENCHMARKS = {
     "live": "bench.live_bench",
     "scale": "bench.scale_bench",
     "web": "bench.web_bench",
+    "search": "bench.search_bench",
 }
 
 

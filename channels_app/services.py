@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from pynamodb.exceptions import TransactWriteError, UpdateError
 
 from channels_app.models import Channel, User
+from videoplatform import reactions
 from videoplatform.dynamodb import condition_failed, new_id, now_s, transaction
 from videoplatform.errors import ApplicationError, Conflict, PermissionDenied
 from videoplatform.models import UniqueClaim
@@ -78,6 +79,7 @@ def channel_create(*, owner: User, name: str, handle: str, description: str = ""
                 _("The handle @%(handle)s is taken.") % {"handle": handle}, field="handle"
             ) from None
         raise
+    reactions.announce(reactions.CHANNEL_CHANGED, channel_id=channel.channel_id)
     return channel
 
 
@@ -102,6 +104,7 @@ def channel_update(*, actor, channel: Channel, name: str, description: str) -> C
         if condition_failed(error):
             raise ApplicationError(_("This channel no longer exists.")) from None
         raise
+    reactions.announce(reactions.CHANNEL_CHANGED, channel_id=channel.channel_id)
     return channel
 
 
@@ -110,5 +113,6 @@ def channels_set_owner_banned(*, owner_user_id: str, banned: bool) -> int:
     changed = 0
     for channel in Channel.owner_index.query(owner_user_id):
         channel.update(actions=[Channel.owner_banned.set(banned)])
+        reactions.announce(reactions.CHANNEL_CHANGED, channel_id=channel.channel_id)
         changed += 1
     return changed

@@ -1,5 +1,6 @@
-"""Compute: the web service behind an HTTPS load balancer, the notification worker,
-the two reconcile loops and the one-off maintenance task, all from one image.
+"""Compute: the web service behind an HTTPS load balancer, the notification and search
+workers, the two reconcile loops and the one-off maintenance task, all from one image;
+the search domain they call, in their VPC (deploy/search_domain.py).
 
 Reconcile runs as two small services with ``--every`` rather than as scheduled
 RunTasks: a pass takes seconds and should come every minute, while a Fargate task
@@ -10,6 +11,7 @@ deployments stop the old one first) is what the local stack runs too.
 Each process has its own task role holding only the actions it calls (``iam.py``).
 """
 
+import dataclasses
 from pathlib import Path
 
 from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
@@ -27,6 +29,7 @@ from constructs import Construct
 
 from deploy.config import DeployConfig
 from deploy.iam import TaskPermissions, task_statements
+from deploy.search_domain import SearchDomain
 
 WEB_PORT = 8000
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
@@ -47,6 +50,8 @@ IMAGE_EXCLUDES = [
 # Processes besides the web server: name -> (command, CPU units, memory MiB).
 WORKERS = {
     "NotificationWorker": (["python", "manage.py", "notification_worker"], 256, 512),
+    # Drains the pending-index queue into the search domain.
+    "SearchWorker": (["python", "manage.py", "search_worker"], 256, 512),
     "ReconcileTranscodes": (
         ["python", "manage.py", "reconcile_transcodes", "--every", str(RECONCILE_EVERY_S)],
         256,
@@ -79,9 +84,7 @@ class ComputeStack(Stack):
         **kwargs,
     ):
         super().__init__(scope, id, **kwargs)
-        self.app_env = environment
         self.app_secrets = secrets
-        self.permissions = permissions
         self.vpc = ec2.Vpc(
             self,
             "Network",
@@ -97,6 +100,11 @@ class ComputeStack(Stack):
         )
         self.vpc.add_flow_log(
             "FlowLog", destination=ec2.FlowLogDestination.to_cloud_watch_logs(flow_logs)
+        )
+        self.search = SearchDomain(self, "Search", config=config, vpc=self.vpc)
+        self.app_env = {**environment, **self.search.environment}
+        self.permissions = dataclasses.replace(
+            permissions, search_domain_arn=self.search.domain.domain_arn
         )
         self.cluster = ecs.Cluster(
             self,
@@ -135,6 +143,12 @@ class ComputeStack(Stack):
         )
         self.maintenance_security_group = ec2.SecurityGroup(
             self, "MaintenanceTasks", vpc=self.vpc, description="One-off maintenance tasks"
+        )
+        # Only the processes that search or index (deploy/iam.py) reach the domain.
+        self.search.allow_from(
+            self.web.service,
+            self.worker_services["SearchWorker"],
+            self.maintenance_security_group,
         )
         CfnOutput(self, "ClusterName", value=self.cluster.cluster_name)
         CfnOutput(

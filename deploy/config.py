@@ -35,6 +35,13 @@ class DeployConfig:
     cloudfront_public_key_pem: str = ""
     table_prefix: str = "vp_"
     alarm_email: str = ""
+    # The search domain (deploy/search_domain.py): its name, the instance type and
+    # number of its data nodes (two or more, an even number, spread over two zones; one
+    # for a trial, with no zone to fail over to) and each node's gp3 volume.
+    search_domain_name: str = "videoplatform-search"
+    search_instance_type: str = "t3.small.search"
+    search_data_nodes: int = 2
+    search_volume_gb: int = 10
 
     @property
     def site_url(self) -> str:
@@ -74,4 +81,9 @@ def config_from(app: App) -> DeployConfig:
         ),
         table_prefix=_context(app, "table_prefix", "DEPLOY_TABLE_PREFIX", "vp_"),
         alarm_email=_context(app, "alarm_email", "DEPLOY_ALARM_EMAIL"),
+        search_instance_type=_context(
+            app, "search_instance_type", "DEPLOY_SEARCH_INSTANCE_TYPE", "t3.small.search"
+        ),
+        search_data_nodes=int(_context(app, "search_data_nodes", "DEPLOY_SEARCH_DATA_NODES", "2")),
+        search_volume_gb=int(_context(app, "search_volume_gb", "DEPLOY_SEARCH_VOLUME_GB", "10")),
     )

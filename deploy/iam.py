@@ -50,6 +50,11 @@ IVS_WEB_ACTIONS = [
     "ivs:TagResource",
 ]
 IVS_RECONCILE_ACTIONS = ["ivs:GetStream"]
+# The search domain's HTTP API (videos_app/search/opensearch_backend.py). The web only
+# reads: _search is a POST, a missing index a HEAD or GET. The search worker and the
+# one-off search_reindex also make, fill, swap and drop indexes.
+SEARCH_READ_ACTIONS = ["es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost"]
+SEARCH_WRITE_ACTIONS = sorted(SEARCH_READ_ACTIONS + ["es:ESHttpDelete", "es:ESHttpPut"])
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,7 @@ class TaskPermissions:
     media_bucket_arn: str
     mediaconvert_role_arn: str
     recording_configuration_arn: str
+    search_domain_arn: str = ""
 
     def arn(self, service: str, resource: str) -> str:
         return f"arn:aws:{service}:{self.region}:{self.account}:{resource}"
@@ -116,6 +122,15 @@ def _ivs(p: TaskPermissions, actions: list[str]) -> iam.PolicyStatement:
     )
 
 
+def _search(p: TaskPermissions, actions: list[str]) -> iam.PolicyStatement:
+    # Index names are the app's (``<alias>-<suffix>``), chosen at run time.
+    if not p.search_domain_arn:
+        raise ValueError("no search domain to grant access to")
+    return iam.PolicyStatement(
+        actions=actions, resources=[p.search_domain_arn, f"{p.search_domain_arn}/*"]
+    )
+
+
 def task_statements(role: str, p: TaskPermissions) -> list[iam.PolicyStatement]:
     if role == "Web":
         return [
@@ -127,7 +142,12 @@ def task_statements(role: str, p: TaskPermissions) -> list[iam.PolicyStatement]:
             *_mediaconvert(p, ["mediaconvert:CreateJob"]),
             _probe(),
             _ivs(p, IVS_WEB_ACTIONS),
+            # Search results and suggestions (videos_app/search/results.py).
+            _search(p, SEARCH_READ_ACTIONS),
         ]
+    if role == "SearchWorker":
+        # Reads what changed from DynamoDB, writes it to the index.
+        return [_dynamodb(p, DYNAMODB_ITEM_ACTIONS), _search(p, SEARCH_WRITE_ACTIONS)]
     if role == "NotificationWorker":
         return [_dynamodb(p, DYNAMODB_ITEM_ACTIONS)]
     if role == "ReconcileTranscodes":
@@ -148,5 +168,9 @@ def task_statements(role: str, p: TaskPermissions) -> list[iam.PolicyStatement]:
             _ivs(p, IVS_RECONCILE_ACTIONS),
         ]
     if role == "Maintenance":
-        return [_dynamodb(p, DYNAMODB_ITEM_ACTIONS + DYNAMODB_MAINTENANCE_ACTIONS)]
+        # migrate_data, and search_reindex when run as a one-off (deploy/run_task.py).
+        return [
+            _dynamodb(p, DYNAMODB_ITEM_ACTIONS + DYNAMODB_MAINTENANCE_ACTIONS),
+            _search(p, SEARCH_WRITE_ACTIONS),
+        ]
     raise ValueError(f"no permissions written for task role {role}")

@@ -34,6 +34,7 @@ def suppress_findings(stacks: dict[str, Stack]) -> None:
 
 
 def _compute(stack) -> None:
+    _search(stack)
     _accept(
         _child(stack, "Web", "LB", "SecurityGroup"),
         "AwsSolutions-EC23",
@@ -86,9 +87,34 @@ def _compute(stack) -> None:
         _accept(
             role,
             "AwsSolutions-IAM5",
+            "The search domain's indexes are named at run time (<alias>-<suffix>); access "
+            "stays within the app's one domain.",
+            [{"regex": "/^Resource::<SearchDomain[0-9A-F]+\\.Arn>\\/\\*$/"}],
+        )
+        _accept(
+            role,
+            "AwsSolutions-IAM5",
             "A MediaConvert job's id exists only once CreateJob made it.",
             [{"regex": "/^Resource::arn:aws:mediaconvert:[^:]+:[0-9]+:jobs\\/\\*$/"}],
         )
+
+
+def _search(stack) -> None:
+    domain = _child(stack, "Search", "Domain")
+    _accept(
+        domain,
+        "AwsSolutions-OS3",
+        "The domain has no public endpoint: it is in private subnets, reachable on 443 only "
+        "from the app's task security groups, and every request must be SigV4-signed by a "
+        "role IAM allows; an IP allow-list adds nothing to that.",
+    )
+    _accept(
+        domain,
+        "AwsSolutions-OS4",
+        "Two data nodes hold a derived index (rebuilt from DynamoDB by search_reindex); "
+        "three dedicated manager nodes would cost more than the data nodes. Add them "
+        "(capacity.master_nodes) when the domain grows past a few data nodes.",
+    )
 
 
 def _identity(stack) -> None:

@@ -1,6 +1,9 @@
 """``make deploy`` last step: run the one-off maintenance task (migrate_data, which runs
 ensure_tables first) on the deployed cluster and wait for it; a non-zero exit fails the
-deploy. Reads what it needs from the compute stack's outputs."""
+deploy. Reads what it needs from the compute stack's outputs.
+
+Given a command, the same task runs that instead, with the same image, settings and
+role: ``python -m deploy.run_task python manage.py search_reindex``."""
 
 import sys
 
@@ -16,9 +19,10 @@ def stack_outputs(name: str) -> dict[str, str]:
     return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
 
 
-def main() -> int:
+def main(command: list[str] | None = None) -> int:
     outputs = stack_outputs(COMPUTE_STACK)
     ecs = boto3.client("ecs")
+    overrides = {"containerOverrides": [{"name": "app", "command": command}]} if command else {}
     started = ecs.run_task(
         cluster=outputs["ClusterName"],
         taskDefinition=outputs["MaintenanceTaskDefinition"],
@@ -31,6 +35,7 @@ def main() -> int:
                 "assignPublicIp": "DISABLED",
             }
         },
+        overrides=overrides,
     )
     if started.get("failures") or not started.get("tasks"):
         print(f"maintenance task did not start: {started.get('failures')}", file=sys.stderr)
@@ -52,4 +57,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -202,6 +202,7 @@ def _transition(session: LivestreamSession, *, from_statuses, actions) -> bool:
         if condition_failed(error):
             return False
         raise
+    reactions.announce(reactions.STREAM_CHANGED, stream_id=session.stream_id)
     return True
 
 

@@ -770,6 +770,8 @@ MATRIX: dict[str, Route] = {
     "channel_page": public(channel_page_kwargs, post_answer=200),
     # videos_app
     "home": public(no_kwargs, post_answer=200),
+    "search": public(no_kwargs),
+    "search_suggest": public(no_kwargs),
     "upload": Route(
         # Another user's channel is not among the form's choices: 400 with a message.
         kind=STUDIO,

@@ -16,6 +16,7 @@ from pynamodb.exceptions import PynamoDBException
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from videoplatform.aws import dynamodb_client
 from videoplatform.botocore_sharing import share_one_session
 from videoplatform.errors import Busy
 
@@ -229,3 +230,28 @@ def write_once(write) -> bool:
             return False
         raise
     return True
+
+
+# --- Reading many items ---------------------------------------------------------------
+
+BATCH_GET_KEYS = 100  # DynamoDB's limit for one BatchGetItem
+
+
+def batch_get_raw(keys_by_table: dict[str, list[dict]], *, consistent: bool = False) -> dict:
+    """Raw items by table for raw keys by table: one BatchGetItem per 100 keys (the
+    tables mixed in each), unprocessed keys asked again. Missing items are left out."""
+    pairs = [(table, key) for table, keys in keys_by_table.items() for key in keys]
+    found: dict[str, list[dict]] = {table: [] for table in keys_by_table}
+    client = dynamodb_client() if pairs else None
+    for start in range(0, len(pairs), BATCH_GET_KEYS):
+        request: dict = {}
+        for table, key in pairs[start : start + BATCH_GET_KEYS]:
+            request.setdefault(table, {"Keys": [], "ConsistentRead": consistent})["Keys"].append(
+                key
+            )
+        while request:
+            response = client.batch_get_item(RequestItems=request)
+            for table, items in response.get("Responses", {}).items():
+                found[table] += items
+            request = response.get("UnprocessedKeys") or {}
+    return found

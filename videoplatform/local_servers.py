@@ -248,5 +248,6 @@ def start_ephemeral_stack(*, run_id: str) -> EphemeralStack:
         "S3_CORS_ALLOWED_ORIGINS": "*",
         "LIVE_RTMP_PORT": str(free_port()),
         "LIVE_CALLBACK_PORT": str(free_port()),
+        "SEARCH_PATH": str(workdir / "search"),
     }
     return EphemeralStack(workdir=workdir, servers=servers, env=env)

@@ -21,8 +21,26 @@ logger = logging.getLogger(__name__)
 VIDEO_PUBLISHED = "video_published"  # video: the Video, newly public and ready
 VIDEO_UNLISTED = "video_unlisted"  # video: the Video, out of public listings
 STREAM_STARTED = "stream_started"  # session: the LivestreamSession, channel: its Channel
+# Anything a viewer could find the item by, or whether they may find it, changed (an
+# edit, a listing change, removal, a ban, deletion; a stream starting or ending).
+VIDEO_CHANGED = "video_changed"  # video_id
+CHANNEL_CHANGED = "channel_changed"  # channel_id
+STREAM_CHANGED = "stream_changed"  # stream_id
+# A count moved (a view, a like, a subscriber): announced for every change, so a
+# reaction that is not cheap must thin them out itself.
+COUNTED = "counted"  # subject: the tally subject (``video#<id>``, ``channel#<id>``)
 
-KNOWN = frozenset({VIDEO_PUBLISHED, VIDEO_UNLISTED, STREAM_STARTED})
+KNOWN = frozenset(
+    {
+        VIDEO_PUBLISHED,
+        VIDEO_UNLISTED,
+        STREAM_STARTED,
+        VIDEO_CHANGED,
+        CHANNEL_CHANGED,
+        STREAM_CHANGED,
+        COUNTED,
+    }
+)
 
 _reactions: dict[str, list[Callable]] = defaultdict(list)
 

@@ -371,6 +371,22 @@ MEDIACONVERT_APP_TAG = env("MEDIACONVERT_APP_TAG", "videoapp")
 if PRODUCTION and TRANSCODER_BACKEND == "mediaconvert" and not MEDIACONVERT_ROLE_ARN:
     raise ImproperlyConfigured("TRANSCODER_BACKEND=mediaconvert needs MEDIACONVERT_ROLE_ARN")
 
+# --- Search ---------------------------------------------------------------------------
+SEARCH_BACKEND = env("SEARCH_BACKEND", "tantivy")  # "tantivy" | "opensearch"
+# tantivy: the index folder (tests get a temporary one from videoplatform.testing.servers).
+SEARCH_PATH = env("SEARCH_PATH", str(BASE_DIR / ".data" / "search"))
+# OpenSearch: the domain's endpoint (https://...), the alias readers use, and the service
+# name requests are signed for ("es" for a domain, "aoss" for a Serverless collection).
+OPENSEARCH_ENDPOINT = env("OPENSEARCH_ENDPOINT")
+OPENSEARCH_INDEX = env("OPENSEARCH_INDEX", "videoplatform")
+OPENSEARCH_SERVICE = env("OPENSEARCH_SERVICE", "es")
+if SEARCH_BACKEND not in ("tantivy", "opensearch"):
+    raise ImproperlyConfigured(f"Unknown SEARCH_BACKEND {SEARCH_BACKEND!r}")
+if PRODUCTION and SEARCH_BACKEND == "opensearch" and not OPENSEARCH_ENDPOINT:
+    raise ImproperlyConfigured("SEARCH_BACKEND=opensearch needs OPENSEARCH_ENDPOINT")
+# A document's view and like counts reach the index at most this often (not per view).
+SEARCH_COUNTS_REFRESH_S = env_int("SEARCH_COUNTS_REFRESH_S", 600)
+
 # --- AWS event intake (EventBridge -> /hooks/aws/events/) ----------------------------
 EVENTS_WEBHOOK_SECRET = env("EVENTS_WEBHOOK_SECRET", "" if PRODUCTION else "local-events-secret")
 EVENTS_WEBHOOK_HEADER = "HTTP_X_EVENTS_SECRET"

@@ -18,6 +18,7 @@ times a second, show within the TTL.
 import random
 from dataclasses import dataclass
 
+from videoplatform import reactions
 from videoplatform.aws import dynamodb_client
 from videoplatform.dynamodb import retry_contended
 from videoplatform.local_cache import MISSING, LocalCache
@@ -70,6 +71,7 @@ def tally_add(subject: str, **deltas: int) -> None:
     finally:
         if set(deltas) != {"views"}:
             _recent.discard(subject)
+    reactions.announce(reactions.COUNTED, subject=subject)
 
 
 def counts_from_items(items: list[dict]) -> dict[str, Counts]:

@@ -237,3 +237,7 @@ class Video(ForgetsOnWrite, Model):
     @property
     def visibility_label(self) -> str:
         return Visibility(self.visibility).label
+
+
+# The search index's pending-index queue (registered with the tables here).
+from videos_app.search.models import SearchPending  # noqa: E402, F401

@@ -71,6 +71,7 @@ def _write_listed(
         raise
     if listed != was_listed:
         tally_add(channel_subject(video.channel_id), videos=1 if listed else -1)
+    reactions.announce(reactions.VIDEO_CHANGED, video_id=video.video_id)
     return True
 
 
@@ -151,6 +152,7 @@ def video_delete(*, actor, video: Video) -> None:
             continue
         if was_listed:
             tally_add(channel_subject(video.channel_id), videos=-1)
+        reactions.announce(reactions.VIDEO_CHANGED, video_id=video.video_id)
         return
     raise ApplicationError(gettext("This video changed meanwhile; try again."))
 

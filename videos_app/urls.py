@@ -1,9 +1,11 @@
 from django.urls import path
 
-from videos_app import processing_views, views
+from videos_app import processing_views, search_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("search/", search_views.search, name="search"),
+    path("search/suggest/", search_views.search_suggest, name="search_suggest"),
     path("studio/upload/", views.upload, name="upload"),
     path("studio/videos/", views.studio_videos, name="studio_videos"),
     path("studio/videos/<str:video_id>/uploaded/", views.video_uploaded, name="video_uploaded"),

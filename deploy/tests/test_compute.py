@@ -23,12 +23,15 @@ DYNAMODB = [
     "dynamodb:Query",
     "dynamodb:UpdateItem",
 ]
+SEARCH_READ = ["es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost"]
+SEARCH_WRITE = sorted(SEARCH_READ + ["es:ESHttpDelete", "es:ESHttpPut"])
 # Actions with no resource-level permission: the only ones allowed on "*".
 UNSCOPED_ACTIONS = {"mediaconvert:Probe"}
 # Reviewed: each process's AWS calls (see deploy/iam.py for where each comes from).
 TASK_ROLE_ACTIONS = {
     "Web": sorted(
         DYNAMODB
+        + SEARCH_READ
         + [
             "iam:PassRole",
             "ivs:CreateChannel",
@@ -50,6 +53,7 @@ TASK_ROLE_ACTIONS = {
         ]
     ),
     "NotificationWorker": sorted(DYNAMODB),
+    "SearchWorker": sorted(DYNAMODB + SEARCH_WRITE),
     "ReconcileTranscodes": sorted(
         DYNAMODB
         + [
@@ -66,7 +70,9 @@ TASK_ROLE_ACTIONS = {
         ]
     ),
     "ReconcileLive": sorted(DYNAMODB + ["ivs:GetStream", "s3:ListBucket"]),
-    "Maintenance": sorted(DYNAMODB + ["dynamodb:DescribeTimeToLive", "dynamodb:Scan"]),
+    "Maintenance": sorted(
+        DYNAMODB + SEARCH_WRITE + ["dynamodb:DescribeTimeToLive", "dynamodb:Scan"]
+    ),
 }
 
 
@@ -141,7 +147,7 @@ class TestCompute:
             logical_id: r["Properties"]["ContainerDefinitions"][0]
             for logical_id, r in resources(template, "AWS::ECS::TaskDefinition").items()
         }
-        assert len(containers) == 5
+        assert len(containers) == 6
         for logical_id, container in containers.items():
             names = {e["Name"] for e in container["Environment"]}
             secrets = {s["Name"] for s in container["Secrets"]}

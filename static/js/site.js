@@ -62,3 +62,34 @@ document.addEventListener("submit", function (event) {
   armAll(document);
   document.addEventListener("htmx:load", function (event) { armAll(event.target); });
 })();
+
+// The header's search suggestions: Down from the box goes to the first, Up and Down move
+// between them, Escape closes them and returns to the box.
+(function () {
+  const box = document.getElementById("site-search");
+  const list = document.getElementById("search-suggestions");
+  if (!box || !list) return;
+  const links = () => Array.from(list.querySelectorAll("a"));
+  box.addEventListener("keydown", function (event) {
+    if (event.key === "ArrowDown" && links().length) {
+      event.preventDefault();
+      links()[0].focus();
+    } else if (event.key === "Escape") {
+      list.innerHTML = "";
+    }
+  });
+  list.addEventListener("keydown", function (event) {
+    const all = links();
+    const at = all.indexOf(document.activeElement);
+    if (event.key === "ArrowDown" && at < all.length - 1) {
+      event.preventDefault();
+      all[at + 1].focus();
+    } else if (event.key === "ArrowUp") {
+      event.preventDefault();
+      (at > 0 ? all[at - 1] : box).focus();
+    } else if (event.key === "Escape") {
+      list.innerHTML = "";
+      box.focus();
+    }
+  });
+})();

@@ -14,6 +14,7 @@ from tests.e2e.test_layout_widths import (  # noqa: F401 - scene is a fixture
     DESKTOP,
     MEMBER_PAGES,
     scene,
+    show,
 )
 
 PHONE = {"width": 390, "height": 844}
@@ -41,7 +42,7 @@ def test_screenshots(browser, scene, live_server_url, viewer, scheme):  # noqa: 
         for name in ANONYMOUS if viewer == "anonymous" else MEMBER:
             for size_name, size in SIZES.items():
                 page.set_viewport_size(size)
-                page.goto(scene["urls"][name])
+                show(page, scene, name)
                 if viewer == "member":
                     page.locator("#bell .unread-count").wait_for(state="attached")
                 page.wait_for_load_state("networkidle")

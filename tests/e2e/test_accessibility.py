@@ -6,7 +6,13 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.browser_helpers import log_in
-from tests.e2e.test_layout_widths import ANONYMOUS_PAGES, DESKTOP, MEMBER_PAGES, scene  # noqa: F401
+from tests.e2e.test_layout_widths import (  # noqa: F401 - scene is a fixture
+    ANONYMOUS_PAGES,
+    DESKTOP,
+    MEMBER_PAGES,
+    scene,
+    show,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -49,7 +55,7 @@ def serious_violations(page) -> list[dict]:
 )
 def test_no_serious_accessibility_problem(pages, scene, viewer, name):  # noqa: F811
     page = pages[viewer]
-    page.goto(scene["urls"][name])
+    show(page, scene, name)
     if viewer == "member":
         page.locator("#bell .unread-count").wait_for(state="attached")
     page.wait_for_load_state("networkidle")

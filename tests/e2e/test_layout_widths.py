@@ -20,6 +20,8 @@ from social_app.reports import report_create
 from social_app.services import comment_post, like_set, subscription_set
 from social_app.tests.factories import make_ready_video
 from tests.e2e.browser_helpers import log_in, tracked_page
+from videos_app.search.indexer import drain_until_idle
+from videos_app.search.loader import get_search_backend
 
 pytestmark = pytest.mark.browser
 
@@ -28,9 +30,22 @@ DESKTOP = {"width": 1366, "height": 850}
 # One word with no place to break, wider than a phone at any heading size.
 LONG_WORD = "Supercalifragilisticexpialidocious"
 
-ANONYMOUS_PAGES = ("home", "watch", "channel", "live", "login", "signup", "not_found")
+ANONYMOUS_PAGES = (
+    "home",
+    "watch",
+    "channel",
+    "live",
+    "login",
+    "signup",
+    "search",
+    "search_empty",
+    "suggestions",
+    "not_found",
+)
 MEMBER_PAGES = (
     "home",
+    "search",
+    "suggestions",
     "watch",
     "channel",
     "studio",
@@ -81,10 +96,11 @@ def scene(live_server_url):
     and has a channel, a video and a live session of their own; every text that could be
     long is long."""
     creator = make_user(display_name=f"Creator {LONG_WORD}")
+    tag = secrets.token_hex(4)
     channel = make_channel(
         owner=creator,
         name=f"The {LONG_WORD} Channel",
-        handle=f"wide-{secrets.token_hex(4)}-{'x' * 16}",
+        handle=f"wide-{tag}-{'x' * 16}",
         description=f"Links: https://example.com/{LONG_WORD}/{LONG_WORD}/{LONG_WORD}",
     )
     video = make_ready_video(owner=creator, channel=channel, title=f"{LONG_WORD}{LONG_WORD}")
@@ -119,8 +135,13 @@ def scene(live_server_url):
         text=f"{channel.name} published “{video.title}”",
         link=f"/watch/{video.video_id}/",
     )
+    # The channel and its videos are found by its name and handle; the box suggests them.
+    drain_until_idle(backend=get_search_backend())
     paths = {
         "home": "/",
+        "search": f"/search/?q={LONG_WORD}+{tag}",
+        "search_empty": f"/search/?q={LONG_WORD}+{tag}+nothing&duration=long",
+        "suggestions": "/",
         "watch": f"/watch/{video.video_id}/",
         "channel": f"/c/{channel.handle}/",
         "login": "/accounts/login/",
@@ -144,7 +165,11 @@ def scene(live_server_url):
         "moderation_audit": "/moderation/audit/",
         "not_found": f"/no-such-page/{LONG_WORD}{LONG_WORD}/",
     }
-    return {"member": member, "urls": {k: live_server_url + p for k, p in paths.items()}}
+    return {
+        "member": member,
+        "urls": {k: live_server_url + p for k, p in paths.items()},
+        "typed": f"{tag} {LONG_WORD[:5].lower()}",
+    }
 
 
 @pytest.fixture(scope="module")
@@ -164,6 +189,26 @@ def settled(page, *, signed_in: bool):
         page.locator("#bell .unread-count").wait_for(state="attached")
 
 
+def open_suggestions(page, scene) -> None:
+    """Type in the header's box until its suggestions are open."""
+    box = page.locator("#site-search")
+    box.fill("")
+    box.press_sequentially(scene["typed"], delay=20)
+    page.locator("#search-suggestions .suggestion-list a").first.wait_for(state="visible")
+
+
+# What each page needs after loading to be in the state it is named for.
+PREPARE = {"suggestions": open_suggestions}
+
+
+def show(page, scene, name: str):
+    """Open the scene's page ``name`` (and bring it to its state); the response."""
+    response = page.goto(scene["urls"][name])
+    if name in PREPARE:
+        PREPARE[name](page, scene)
+    return response
+
+
 def overflow(page) -> str:
     """'' when the page fits its viewport, else what is too wide."""
     measured = page.evaluate(MEASURE)
@@ -180,13 +225,17 @@ def test_page_fits_phone_and_desktop(viewers, scene, viewer, name):
     """The page is no wider than the window at 360 px and at 1366 px."""
     page = viewers[viewer]
     page.set_viewport_size(PHONE)
-    response = page.goto(scene["urls"][name])
+    response = show(page, scene, name)
     assert response.status == (404 if name == "not_found" else 200), response.url
     settled(page, signed_in=viewer == "member")
     too_wide = {}
     for size in (PHONE, DESKTOP):
         page.set_viewport_size(size)
         too_wide[size["width"]] = overflow(page)
+        if name == "suggestions":  # fixed on a phone: it never widens the page itself
+            box = page.locator("#search-suggestions .suggestion-list").bounding_box()
+            if not (box and box["x"] >= 0 and box["x"] + box["width"] <= size["width"]):
+                too_wide[size["width"]] += f" suggestions at {box}"
     if any(too_wide.values()):
         pytest.fail(f"{viewer} {name} too wide: {too_wide}", pytrace=False)
 

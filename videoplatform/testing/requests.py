@@ -39,3 +39,27 @@ def count_dynamodb_requests():
 
     with recording_aws_calls(record):
         yield calls
+
+
+@contextmanager
+def dynamodb_writes():
+    """Yields a list that collects ``(operation, table name)`` for every DynamoDB write
+    (PutItem, UpdateItem, DeleteItem) made while the block runs."""
+    writes: list[tuple[str, str]] = []
+    original = BaseClient._make_api_call
+
+    def recording(self, operation_name, api_params):
+        if self.meta.service_model.service_name == "dynamodb" and operation_name in {
+            "PutItem",
+            "UpdateItem",
+            "DeleteItem",
+        }:
+            with _lock:
+                writes.append((operation_name, api_params.get("TableName", "")))
+        return original(self, operation_name, api_params)
+
+    BaseClient._make_api_call = recording
+    try:
+        yield writes
+    finally:
+        BaseClient._make_api_call = original

@@ -16,9 +16,11 @@ from social_app.tests.factories import make_ready_video
 from videoplatform import dynamodb
 from videoplatform.dynamodb import all_shards, contended, new_id, new_ulid, retry_contended
 from videoplatform.errors import Busy
+from videoplatform.models import Counter, Tally
 from videoplatform.pagination import encode_cursor, merged_page
-from videoplatform.testing.requests import count_dynamodb_requests
+from videoplatform.testing.requests import count_dynamodb_requests, dynamodb_writes
 from videos_app.models import Video
+from videos_app.search.models import SearchPending
 from videos_app.selectors import video_counts, video_get
 
 
@@ -161,13 +163,24 @@ class TestHotWrites:
 class TestCountsApart:
     def test_a_view_writes_no_video_item(self):
         """Counting a view writes the view marker and one tally shard, never the Video
-        item (whose indexes it would rewrite)."""
+        item (whose indexes it would rewrite); the first view in a refresh period also
+        queues the video for the search index, later ones do not."""
         video = make_ready_video()
-        with count_dynamodb_requests() as calls:
+        with count_dynamodb_requests() as calls, dynamodb_writes() as writes:
             assert services.view_record(video_id=video.video_id, viewer_key="v1")
-        writes = [c for c in calls if c in {"PutItem", "UpdateItem", "TransactWriteItems"}]
-        assert writes == ["PutItem", "UpdateItem"]
-        assert video_counts(video.video_id, consistent=True).views == 1
+        assert [c for c in calls if c == "TransactWriteItems"] == []
+        assert writes == [
+            ("PutItem", Counter.Meta.table_name),
+            ("UpdateItem", Tally.Meta.table_name),
+            ("UpdateItem", SearchPending.Meta.table_name),
+        ]
+        with dynamodb_writes() as writes:
+            assert services.view_record(video_id=video.video_id, viewer_key="v2")
+        assert writes == [
+            ("PutItem", Counter.Meta.table_name),
+            ("UpdateItem", Tally.Meta.table_name),
+        ]
+        assert video_counts(video.video_id, consistent=True).views == 2
         assert video_get(video.video_id, consistent=True).title == video.title
 
 

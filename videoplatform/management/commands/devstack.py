@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from urllib.parse import urlparse
 
 from django.conf import settings
@@ -34,6 +35,7 @@ DATA_DIR = BASE_DIR / ".data"
 BACKGROUND_COMMANDS = (
     ("transcode_worker",),
     ("notification_worker",),
+    ("search_worker",),
     ("live_ingest",),
     ("reconcile_transcodes", "--every", "60"),
     ("reconcile_live", "--every", "60"),
@@ -111,6 +113,10 @@ class Command(BaseCommand):
             # Local data from before the sharded keys is moved once; later starts find
             # nothing to do (a Scan of the local tables, fine at a laptop's size).
             call_command("migrate_data", stdout=self.stdout)
+            # Data made before search existed (or a deleted .data/search/) is indexed
+            # once; later starts find the index and leave it to the search worker.
+            if not (Path(settings.SEARCH_PATH) / "CURRENT").exists():
+                call_command("search_reindex", stdout=self.stdout)
             available = get_commands()
             for command, *arguments in BACKGROUND_COMMANDS:
                 if command in available:
